@@ -1,0 +1,25 @@
+/*-------------------------------------------------------------------------
+ *
+ * compat.h
+ *		Differences between PostgreSQL major versions, gathered in one place.
+ *
+ * PostgreSQL 15 is the target; 16 and 17 moved a few things.  Code elsewhere
+ * uses the macros below instead of its own #if PG_VERSION_NUM blocks.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef COGNOMEGA_COMPAT_H
+#define COGNOMEGA_COMPAT_H
+
+#include "postgres.h"
+
+#if PG_VERSION_NUM < 150000
+#error "cognomega requires PostgreSQL 15 or later"
+#endif
+
+#if PG_VERSION_NUM >= 160000
+/* 16 moved the permission bits of range table entries to RTEPermissionInfo */
+#define COGNOMEGA_HAVE_RTEPERMINFO 1
+#endif
+
+#endif							/* COGNOMEGA_COMPAT_H */
