@@ -141,8 +141,8 @@ wk_step_in_transaction(WkStepFn fn, void *arg, WkResult *res,
 		MemoryContextSwitchTo(cxt);
 		ereport(LOG,
 				(errcode(edata->sqlerrcode),
-				 errmsg("cognomega job step %s failed: %s",
-						what ? what : "", edata->message)));
+				 errmsg("cognomega job \"%s\" failed%s%s: %s", res->job,
+						what ? " for " : "", what ? what : "", edata->message)));
 		wk_note_error(res, what, edata->message);
 		FreeErrorData(edata);
 	}
@@ -346,6 +346,7 @@ wk_job_stats(WkMode mode, WkResult *res)
 void
 wk_job_run(WkJobKind job, WkMode mode, WkResult *res)
 {
+	res->job = wk_job_names[job];
 	switch (job)
 	{
 		case WK_JOB_CACHE_SWEEP:

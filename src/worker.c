@@ -39,11 +39,13 @@
 
 #include <signal.h>
 
+#include "access/heapam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_database.h"
-#include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -58,7 +60,6 @@
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
-#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 
@@ -540,21 +541,35 @@ wk_launcher_sync(void)
 	MemoryContextSwitchTo(old);
 }
 
+/*
+ * The launcher is connected to no database: the shared catalogs' indexes
+ * are not available to it (relcache phase 3 never ran), so it reads
+ * pg_authid and pg_database with plain heap scans, as the autovacuum
+ * launcher does.
+ */
 /* may the worker role log in?  LOGs once when not */
 static bool
 wk_role_usable(void)
 {
+	Relation	rel;
+	TableScanDesc scan;
 	HeapTuple	tup;
 	bool		usable = false;
 
 	if (cognomega_worker_role == NULL || cognomega_worker_role[0] == '\0')
 		return true;
-	tup = SearchSysCache1(AUTHNAME, CStringGetDatum(cognomega_worker_role));
-	if (HeapTupleIsValid(tup))
+	rel = table_open(AuthIdRelationId, AccessShareLock);
+	scan = table_beginscan_catalog(rel, 0, NULL);
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
 	{
-		usable = ((Form_pg_authid) GETSTRUCT(tup))->rolcanlogin;
-		ReleaseSysCache(tup);
+		Form_pg_authid role = (Form_pg_authid) GETSTRUCT(tup);
+
+		if (strcmp(NameStr(role->rolname), cognomega_worker_role) == 0)
+			usable = role->rolcanlogin;
 	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+
 	if (!usable && !wk_role_reported)
 		ereport(LOG,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
@@ -570,24 +585,29 @@ wk_role_usable(void)
 static Oid
 wk_database_usable(WkEntry *e)
 {
-	Oid			dboid = get_database_oid(e->name, true);
-	const char *problem = NULL;
+	Relation	rel = table_open(DatabaseRelationId, AccessShareLock);
+	TableScanDesc scan = table_beginscan_catalog(rel, 0, NULL);
+	HeapTuple	tup;
+	Oid			dboid = InvalidOid;
+	const char *problem = "does not exist";
 
-	if (!OidIsValid(dboid))
-		problem = "does not exist";
-	else
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
 	{
-		HeapTuple	tup = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(dboid));
+		Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
 
-		if (HeapTupleIsValid(tup))
+		if (strcmp(NameStr(db->datname), e->name) != 0)
+			continue;
+		if (db->datallowconn)
 		{
-			if (!((Form_pg_database) GETSTRUCT(tup))->datallowconn)
-				problem = "does not accept connections";
-			ReleaseSysCache(tup);
+			dboid = db->oid;
+			problem = NULL;
 		}
 		else
-			problem = "does not exist";
+			problem = "does not accept connections";
 	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+
 	if (problem == NULL)
 	{
 		e->reported = false;

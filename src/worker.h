@@ -36,6 +36,7 @@ typedef enum WkMode
 typedef struct WkResult
 {
 	MemoryContext cxt;
+	const char *job;			/* its name, for messages */
 	char	   *summary;		/* one line for run_job() and last_result */
 	char	   *error;			/* first error, NULL when none */
 	int			nerrors;
