@@ -250,7 +250,7 @@ wk_pm_list_step(void *arg, WkResult *res)
 							  "SELECT c.parent::pg_catalog.oid, c.parent::pg_catalog.text"
 							  "  FROM cognomega.part_config c"
 							  " WHERE c.last_maintenance IS NULL"
-							  "    OR c.last_maintenance + pg_catalog.coalesce(c.maintenance_interval,"
+							  "    OR c.last_maintenance + COALESCE(c.maintenance_interval,"
 							  "          pg_catalog.make_interval(secs => $1)) <= pg_catalog.now()"
 							  " ORDER BY 1",
 							  1, typ, val, NULL, true, 0) != SPI_OK_SELECT)

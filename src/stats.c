@@ -135,7 +135,7 @@ stats_read_counters(StatsCounters *c, int hits_col, int misses_col)
 	"       expirations, invalidations) AS (%s)," \
 	" d AS (SELECT xact_commit, xact_rollback, temp_files, temp_bytes, stats_reset" \
 	"         FROM pg_catalog.pg_stat_database WHERE datname = pg_catalog.current_database())," \
-	" a AS (SELECT pg_catalog.coalesce(state, 'unknown') AS state, pg_catalog.count(*) AS n" \
+	" a AS (SELECT COALESCE(state, 'unknown') AS state, pg_catalog.count(*) AS n" \
 	"         FROM pg_catalog.pg_stat_activity" \
 	"        WHERE datname = pg_catalog.current_database() AND backend_type = 'client backend'" \
 	"        GROUP BY 1)," \
@@ -156,10 +156,10 @@ stats_read_counters(StatsCounters *c, int hits_col, int misses_col)
 	"        c.expirations, c.invalidations," \
 	"        pg_catalog.pg_database_size(pg_catalog.current_database())," \
 	"        d.xact_commit, d.xact_rollback, d.temp_files, d.temp_bytes, d.stats_reset," \
-	"        (SELECT pg_catalog.coalesce(pg_catalog.jsonb_object_agg(state, n), '{}') FROM a)," \
-	"        (SELECT pg_catalog.coalesce(pg_catalog.sum(n), 0) FROM a)," \
-	"        (SELECT pg_catalog.coalesce(pg_catalog.sum(rows_in_default), 0) FROM m)," \
-	"        (SELECT pg_catalog.coalesce(pg_catalog.jsonb_object_agg(tbl," \
+	"        (SELECT COALESCE(pg_catalog.jsonb_object_agg(state, n), '{}') FROM a)," \
+	"        (SELECT COALESCE(pg_catalog.sum(n), 0) FROM a)," \
+	"        (SELECT COALESCE(pg_catalog.sum(rows_in_default), 0) FROM m)," \
+	"        (SELECT COALESCE(pg_catalog.jsonb_object_agg(tbl," \
 	"                 pg_catalog.jsonb_build_object('size', size, 'dead_tuples', dead," \
 	"                                               'rows_in_default', rows_in_default)), '{}')" \
 	"           FROM m)" \
