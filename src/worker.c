@@ -95,6 +95,7 @@ typedef struct WkDbSlot
 	Oid			dboid;
 	NameData	dbname;
 	pid_t		pid;			/* its database worker, 0 when none */
+	bool		running;		/* that worker found the extension: jobs run */
 	bool		no_extension;	/* the worker found no extension (LOGged) */
 	WkJobState	jobs[WK_NUM_JOBS];
 } WkDbSlot;
@@ -311,10 +312,10 @@ wk_emit_job_row(ReturnSetInfo *rsinfo, const WkDbSlot *s, int job)
 	v[5] = wk_text_or_null(js->last_error, &n[5]);
 	v[6] = Int64GetDatum(js->runs);
 	v[7] = Int64GetDatum(js->failures);
-	v[8] = wk_time_or_null(s->pid != 0 ? js->next_run : 0, &n[8]);
+	v[8] = wk_time_or_null(s->running ? js->next_run : 0, &n[8]);
 	v[9] = wk_text_or_null(js->last_result, &n[9]);
 	v[10] = Int32GetDatum(s->pid);
-	n[10] = (s->pid == 0);
+	n[10] = !s->running;
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, n);
 }
 
@@ -347,7 +348,7 @@ cognomega_job_status(PG_FUNCTION_ARGS)
 		if (!copy[i].in_use)
 			continue;
 		for (j = 0; j < WK_NUM_JOBS; j++)
-			if (copy[i].pid != 0 || copy[i].jobs[j].last_start != 0)
+			if (copy[i].running || copy[i].jobs[j].last_start != 0)
 				wk_emit_job_row(rsinfo, &copy[i], j);
 	}
 	return (Datum) 0;
@@ -801,7 +802,10 @@ wk_worker_detach(int code, Datum arg)
 {
 	LWLockAcquire(wk_shared->lock, LW_EXCLUSIVE);
 	if (wk_shared->dbs[wk_my_slot].pid == MyProcPid)
+	{
 		wk_shared->dbs[wk_my_slot].pid = 0;
+		wk_shared->dbs[wk_my_slot].running = false;
+	}
 	LWLockRelease(wk_shared->lock);
 }
 
@@ -824,6 +828,7 @@ wk_worker_has_extension(void)
 	LWLockAcquire(wk_shared->lock, LW_EXCLUSIVE);
 	was_missing = s->no_extension;
 	s->no_extension = !present;
+	s->running = present;
 	LWLockRelease(wk_shared->lock);
 
 	if (!present && !was_missing)
