@@ -279,25 +279,41 @@ wk_pm_list_step(void *arg, WkResult *res)
 	}
 }
 
-/* maintain one parent under the maintenance lock_timeout */
+/*
+ * Maintain one parent under the maintenance lock_timeout.  run_maintenance
+ * itself turns a parent's failure (a lock it could not get in time, a
+ * table dropped behind its back) into a WARNING and part_config.last_error;
+ * that is read back so the failure reaches job_status too.
+ */
 static void
 wk_pm_parent_step(void *arg, WkResult *res)
 {
 	WkPmState  *st = arg;
-	Oid			parent = st->parents[st->cur];
-	Datum		val[1] = {ObjectIdGetDatum(parent)};
-	Oid			typ[1] = {REGCLASSOID};
+	Datum		val[1] = {ObjectIdGetDatum(st->parents[st->cur])};
+	Oid			typ[1] = {OIDOID};
 	int			nest = NewGUCNestLevel();
 	char		timeout[32];
+	bool		isnull;
+	Datum		err;
 
 	snprintf(timeout, sizeof(timeout), "%d", cognomega_maintenance_lock_timeout_ms);
 	(void) set_config_option("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
-	if (SPI_execute_with_args("SELECT 1 FROM cognomega.run_maintenance($1)",
+	if (SPI_execute_with_args("SELECT 1 FROM cognomega.run_maintenance($1::pg_catalog.regclass)",
 							  1, typ, val, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not run cognomega.run_maintenance");
 	st->total_actions += SPI_processed;
 	AtEOXact_GUC(true, nest);
+
+	if (SPI_execute_with_args("SELECT last_error FROM cognomega.part_config"
+							  " WHERE parent = $1::pg_catalog.regclass",
+							  1, typ, val, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read cognomega.part_config");
+	if (SPI_processed != 1)
+		return;
+	err = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (!isnull)
+		wk_note_error(res, st->names[st->cur], TextDatumGetCString(err));
 }
 
 static void
