@@ -22,6 +22,7 @@ cognomega.cache_sweep_interval = 1
 cognomega.stats_interval = 1
 cognomega.maintenance_interval = 1
 max_worker_processes = 16
+restart_after_crash = on
 });
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION cognomega');
