@@ -196,7 +196,7 @@ static void setup_manage(Oid relid, const char *qualified, SetupOut *out);
 static void setup_default_partition(Oid relid, Oid nsp, const char *qualified,
 									SetupOut *out);
 static void setup_create_indexes(SetupOut *out);
-static char *setup_recorded_schema(void);
+static char *setup_recorded_schema(bool fresh);
 static Oid	setup_config_relid(void);
 static void setup_spi(const char *sql, int expected);
 static bool setup_spi_bool(const char *sql);
@@ -238,7 +238,7 @@ cognomega_app_schema(PG_FUNCTION_ARGS)
 Oid
 setup_app_schema(bool missing_ok)
 {
-	char	   *schema = setup_recorded_schema();
+	char	   *schema = setup_recorded_schema(false);
 	Oid			nsp;
 
 	if (schema == NULL)
@@ -366,7 +366,7 @@ setup_check_column(Oid relid, const char *schema, const SetupColumn *col)
 static void
 setup_record_schema(const char *schema, SetupOut *out)
 {
-	char	   *old = setup_recorded_schema();
+	char	   *old = setup_recorded_schema(true);
 	Oid			save_userid;
 	int			save_sec;
 	Oid			argtypes[1] = {NAMEOID};
@@ -534,17 +534,18 @@ setup_create_indexes(SetupOut *out)
 
 /*
  * The recorded schema name, allocated in the caller's memory context; NULL
- * when setup() has not run.
+ * when setup() has not run.  fresh: read with a new snapshot (setup(), after
+ * waiting for a concurrent setup() to commit) rather than the caller's.
  */
 static char *
-setup_recorded_schema(void)
+setup_recorded_schema(bool fresh)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	char	   *result = NULL;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT app_schema FROM cognomega.setup_config", true, 1) != SPI_OK_SELECT)
+	if (SPI_execute("SELECT app_schema FROM cognomega.setup_config", !fresh, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read cognomega.setup_config");
 	if (SPI_processed > 0)
 		result = MemoryContextStrdup(caller,
