@@ -257,26 +257,14 @@ wk_status_set_next(int slotno, WkJobKind job, TimestampTz next_run)
 	LWLockRelease(wk_shared->lock);
 }
 
-static int
-wk_consecutive_failures(int slotno, WkJobKind job)
+/* a job's last start and consecutive failures, for the worker's schedule */
+static void
+wk_job_read(int slotno, WkJobKind job, TimestampTz *last_start, int *failures)
 {
-	int			n;
-
 	LWLockAcquire(wk_shared->lock, LW_SHARED);
-	n = wk_shared->dbs[slotno].jobs[job].consecutive_failures;
+	*last_start = wk_shared->dbs[slotno].jobs[job].last_start;
+	*failures = wk_shared->dbs[slotno].jobs[job].consecutive_failures;
 	LWLockRelease(wk_shared->lock);
-	return n;
-}
-
-static TimestampTz
-wk_last_start(int slotno, WkJobKind job)
-{
-	TimestampTz t;
-
-	LWLockAcquire(wk_shared->lock, LW_SHARED);
-	t = wk_shared->dbs[slotno].jobs[job].last_start;
-	LWLockRelease(wk_shared->lock);
-	return t;
 }
 
 /* ----------------------------------------------------------------
@@ -857,11 +845,13 @@ static TimestampTz
 wk_schedule(WkJobKind job, TimestampTz from)
 {
 	int64		interval = wk_job_interval_ms(job);
+	TimestampTz last;
+	int			failures;
 
 	if (interval <= 0)
 		return DT_NOEND;
-	return TimestampTzPlusMilliseconds(from,
-									   wk_backoff_ms(interval, wk_consecutive_failures(wk_my_slot, job)));
+	wk_job_read(wk_my_slot, job, &last, &failures);
+	return TimestampTzPlusMilliseconds(from, wk_backoff_ms(interval, failures));
 }
 
 /* after SIGHUP: every job's next run from its last start and new interval */
@@ -872,8 +862,10 @@ wk_reschedule(TimestampTz *due, TimestampTz now)
 
 	for (j = 0; j < WK_NUM_JOBS; j++)
 	{
-		TimestampTz last = wk_last_start(wk_my_slot, j);
+		TimestampTz last;
+		int			failures;
 
+		wk_job_read(wk_my_slot, j, &last, &failures);
 		due[j] = wk_schedule(j, last != 0 ? last : now);
 		wk_status_set_next(wk_my_slot, j, due[j] == DT_NOEND ? 0 : due[j]);
 	}
