@@ -34,7 +34,7 @@ q() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 
 createdb bench
 pgbench -q -i -s "$SCALE" >/dev/null 2>&1
-q <<'SQL'
+q >/dev/null <<'SQL'
 CREATE EXTENSION cognomega;
 -- something for partition_maintenance and the stats job to look at
 CREATE TABLE events (id bigint, created_at timestamptz NOT NULL, payload text)
