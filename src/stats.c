@@ -13,7 +13,9 @@
  * Counters (commits, rollbacks, temp bytes, cache hits and misses...) are
  * stored cumulative, as PostgreSQL and the cache keep them; rates are the
  * difference of two rows (view cognomega.stats_rates).  LOW_CACHE_HIT_RATE
- * is judged on the window since the previous row, and only when at least
+ * is judged on the window since the previous run in this database (its
+ * counters kept in shared memory; after a restart the cache's counters
+ * start from zero too, so the window is since then), and only when at least
  * STATS_MIN_LOOKUPS lookups happened in it; otherwise an open alert of
  * that kind is left as it is.  The cache figures are NULL when the library
  * is not preloaded or the cache_stats view does not exist.
@@ -41,6 +43,7 @@
 
 #include "cognomega.h"
 #include "stats.h"
+#include "worker.h"
 
 /* advisory lock key of the first registration ("cgst" in ASCII) */
 #define STATS_REGISTER_LOCK_KEY		INT64CONST(0x63677374)
@@ -174,19 +177,20 @@ stats_read_counters(StatsCounters *c, int hits_col, int misses_col)
 	"SELECT entries, bytes_used, bytes_total, hits, misses, stores, evictions," \
 	" expirations, invalidations FROM cognomega.cache_stats"
 
-/* insert this run's row; cur and prev get the cache counters */
+/*
+ * Insert this run's row; cur gets its cache counters, prev those of the
+ * previous run in this database (kept in shared memory: no index needed on
+ * stats_history, see the extension script).
+ */
 static void
 stats_record(StatsCounters *prev, StatsCounters *cur)
 {
-	stats_exec("SELECT cache_hits, cache_misses FROM cognomega.stats_history"
-			   " ORDER BY recorded_at DESC LIMIT 1",
-			   0, NULL, NULL, SPI_OK_SELECT);
-	stats_read_counters(prev, 1, 2);
-
 	stats_exec(psprintf(STATS_INSERT,
 						stats_cache_available() ? STATS_CACHE : STATS_NO_CACHE),
 			   0, NULL, NULL, SPI_OK_INSERT_RETURNING);
 	stats_read_counters(cur, 1, 2);
+	prev->known = cur->known &&
+		wk_cache_window(cur->hits, cur->misses, &prev->hits, &prev->misses);
 }
 
 /*

@@ -46,6 +46,7 @@
 #include "access/xact.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_database.h"
+#include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -97,6 +98,9 @@ typedef struct WkDbSlot
 	pid_t		pid;			/* its database worker, 0 when none */
 	bool		running;		/* that worker found the extension: jobs run */
 	bool		no_extension;	/* the worker found no extension (LOGged) */
+	bool		cache_seen;		/* the stats job's last cache counters: */
+	int64		cache_hits;
+	int64		cache_misses;
 	WkJobState	jobs[WK_NUM_JOBS];
 } WkDbSlot;
 
@@ -255,6 +259,33 @@ wk_status_set_next(int slotno, WkJobKind job, TimestampTz next_run)
 	LWLockAcquire(wk_shared->lock, LW_EXCLUSIVE);
 	wk_shared->dbs[slotno].jobs[job].next_run = next_run;
 	LWLockRelease(wk_shared->lock);
+}
+
+/*
+ * The stats job's window: store this run's cache counters for the current
+ * database and return the previous run's (false when there was none since
+ * the server started -- the cache's counters started then too).
+ */
+bool
+wk_cache_window(int64 hits, int64 misses, int64 *prev_hits, int64 *prev_misses)
+{
+	int			slotno = wk_slot_for_database(MyDatabaseId,
+											  get_database_name(MyDatabaseId));
+	WkDbSlot   *s;
+	bool		seen;
+
+	if (slotno < 0)
+		return false;
+	s = &wk_shared->dbs[slotno];
+	LWLockAcquire(wk_shared->lock, LW_EXCLUSIVE);
+	seen = s->cache_seen;
+	*prev_hits = s->cache_hits;
+	*prev_misses = s->cache_misses;
+	s->cache_seen = true;
+	s->cache_hits = hits;
+	s->cache_misses = misses;
+	LWLockRelease(wk_shared->lock);
+	return seen;
 }
 
 /* a job's last start and consecutive failures, for the worker's schedule */

@@ -74,7 +74,10 @@ CREATE TABLE cognomega.stats_history (
 	managed_tables		jsonb NOT NULL DEFAULT '{}'
 ) PARTITION BY RANGE (recorded_at);
 
-CREATE INDEX stats_history_recorded_at ON cognomega.stats_history (recorded_at);
+-- No index: an index on an extension-member parent is re-created on each
+-- partition by ATTACH when a dump is restored, colliding with the dumped
+-- partition indexes.  Daily partitions prune time ranges; the stats job
+-- keeps its previous counters in shared memory instead of searching here.
 
 COMMENT ON TABLE cognomega.stats_history IS
 	'One row per stats run: cumulative counters (rates between rows: cognomega.stats_rates)';

@@ -3,7 +3,7 @@ CREATE EXTENSION IF NOT EXISTS cognomega;
 RESET client_min_messages;
 
 -- The stats job reads cognomega.cache_stats; LOW_CACHE_HIT_RATE is judged on
--- the lookups since the previous stats row, once there are enough of them.
+-- the lookups since the previous stats run, once there are enough of them.
 SELECT cognomega.run_job('stats') IS NOT NULL AS baseline;
 
 -- 150 misses: a low hit ratio over enough lookups

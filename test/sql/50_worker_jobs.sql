@@ -12,15 +12,17 @@ SELECT cognomega.run_job('STATS');
 SELECT cognomega.run_job(NULL) IS NULL AS null_in_null_out;
 
 -- cache_sweep runs in this session and says what it did
+SELECT COALESCE((SELECT runs FROM cognomega.job_status
+                  WHERE database = current_database() AND job = 'cache_sweep'), 0) AS runs0 \gset
 SELECT cognomega.run_job('cache_sweep') ~ '^cache_sweep: [0-9]+ expired entries removed$' AS swept;
 
 -- and job_status records it for this database (no worker here: no next_run, no pid)
-SELECT job, last_status, last_error, runs, failures,
+SELECT job, last_status, last_error, runs - :runs0 AS new_runs, failures,
        last_start <= last_end AS ordered, next_run, worker_pid
   FROM cognomega.job_status
  WHERE database = current_database() AND job = 'cache_sweep';
 SELECT cognomega.run_job('cache_sweep') IS NOT NULL AS again;
-SELECT runs FROM cognomega.job_status
+SELECT runs - :runs0 AS new_runs FROM cognomega.job_status
  WHERE database = current_database() AND job = 'cache_sweep';
 
 -- the view's shape
