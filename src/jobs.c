@@ -220,6 +220,13 @@ wk_sweep_step(void *arg, WkResult *res)
 static void
 wk_job_cache_sweep(WkMode mode, WkResult *res)
 {
+	if (mode == WK_MODE_WORKER &&
+		!wk_claim_sweep(wk_job_interval_ms(WK_JOB_CACHE_SWEEP)))
+	{
+		res->summary = MemoryContextStrdup(res->cxt,
+										   "cache_sweep: swept by another database's worker");
+		return;
+	}
 	wk_step(mode, wk_sweep_step, NULL, res, NULL, false, false);
 }
 

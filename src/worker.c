@@ -108,6 +108,7 @@ typedef struct WkShared
 {
 	LWLock	   *lock;
 	pid_t		launcher_pid;
+	TimestampTz last_sweep;		/* the cache is one for all databases */
 	WkDbSlot	dbs[WK_MAX_DATABASES];
 } WkShared;
 
@@ -286,6 +287,27 @@ wk_cache_window(int64 hits, int64 misses, int64 *prev_hits, int64 *prev_misses)
 	s->cache_misses = misses;
 	LWLockRelease(wk_shared->lock);
 	return seen;
+}
+
+/*
+ * The cache is shared by all databases: of the workers, only one sweeps it
+ * per interval.  True when the caller should sweep now (and has claimed it).
+ */
+bool
+wk_claim_sweep(int64 interval_ms)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	bool		claim;
+
+	if (wk_shared == NULL)
+		return true;
+	LWLockAcquire(wk_shared->lock, LW_EXCLUSIVE);
+	claim = wk_shared->last_sweep == 0 ||
+		TimestampDifferenceExceeds(wk_shared->last_sweep, now, (int) (interval_ms * 9 / 10));
+	if (claim)
+		wk_shared->last_sweep = now;
+	LWLockRelease(wk_shared->lock);
+	return claim;
 }
 
 /* a job's last start and consecutive failures, for the worker's schedule */

@@ -56,6 +56,7 @@ extern void wk_status_begin(int slotno, WkJobKind job, TimestampTz start);
 extern void wk_status_end(int slotno, WkJobKind job, const WkResult *res,
 						  TimestampTz next_run);
 extern void wk_status_set_next(int slotno, WkJobKind job, TimestampTz next_run);
+extern bool wk_claim_sweep(int64 interval_ms);
 extern bool wk_cache_window(int64 hits, int64 misses,
 							int64 *prev_hits, int64 *prev_misses);
 
