@@ -173,6 +173,19 @@ $node->safe_psql('postgres', q{ALTER SYSTEM SET cognomega.databases = 'postgres'
 wait_for(q{SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'cognomega worker'},
 	'SIGHUP: a database removed from the list loses its worker');
 
+# --- worker_role: a role that cannot log in stops the jobs (LOGged once) ---
+$node->safe_psql('postgres', q{ALTER SYSTEM SET cognomega.worker_role = 'wk_nosuch'; SELECT pg_reload_conf()});
+wait_for(q{SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'cognomega worker'},
+	'SIGHUP: a changed worker_role restarts the workers; an unusable one stops them');
+$node->safe_psql('postgres', q{CREATE ROLE wk_runner LOGIN SUPERUSER;
+	ALTER SYSTEM SET cognomega.worker_role = 'wk_runner'; SELECT pg_reload_conf()});
+wait_for(q{SELECT count(*) = 1 FROM pg_stat_activity
+			WHERE backend_type = 'cognomega worker' AND usename = 'wk_runner'},
+	'the workers run as cognomega.worker_role');
+$log = substr(slurp_file($node->logfile), $logpos);
+my @badrole = ($log =~ /cognomega.worker_role "wk_nosuch" does not exist or cannot log in/g);
+is(scalar @badrole, 1, 'an unusable worker_role is LOGged once');
+
 # --- clean shutdown ---------------------------------------------------------
 my $t0 = time();
 $node->stop('fast');
