@@ -591,7 +591,7 @@ cache_lookup_kind(char kind, const char *text, uint32 textlen,
 		fence = e->fence;
 		ndeps = e->ndeps;
 		cache_bytes(e, e->keylen, (char *) deps, NULL, ndeps * sizeof(CacheDep));
-		if (cache_expired(e, GetCurrentTimestamp()))
+		if (e->expires != 0 && cache_expired(e, GetCurrentTimestamp()))
 			drop = CACHE_EXPIRATIONS;
 		else if (cache_entry_valid(e, deps))
 		{
