@@ -21,9 +21,10 @@
  * dependencies as (relation OID, generation slot) pairs; the slots always
  * include the database's epoch slot when there are dependencies.  A lookup
  * serves an entry only when it has not expired, every slot is valid for the
- * fence, this transaction wrote none of them, and, under REPEATABLE READ or
- * SERIALIZABLE, the fence is no later than the transaction's start (nothing
- * committed after our snapshot can be in it).  Then the caller's SELECT
+ * fence, this transaction wrote none of them, and, under REPEATABLE READ,
+ * the fence is no later than the transaction's start (nothing committed
+ * after our snapshot can be in it).  SERIALIZABLE transactions are not
+ * served entries with dependencies at all: SSI has to see their reads.  Then the caller's SELECT
  * privilege on each dependency is checked, so a REVOKE is never answered
  * from the cache.  Relations with row-level security, temporary relations
  * and catalogs are never dependencies of a stored entry: such values are
@@ -520,6 +521,9 @@ cache_entry_valid(const CacheEntry *e, const CacheDep *deps)
 	if (IsolationUsesXactSnapshot() &&
 		e->fence > GetCurrentTransactionStartTimestamp())
 		return false;
+	/* SSI must see the reads behind a dependent value: compute it */
+	if (IsolationIsSerializable() && e->ndeps > 0)
+		return false;
 	return true;
 }
 
@@ -677,9 +681,14 @@ cache_relation_storable(Oid relid)
 	return ok;
 }
 
-/* dependencies as (relid, slot) pairs plus the database epoch; -1: refuse */
+/*
+ * Dependencies as (relid, slot) pairs plus the database epoch; -1: refuse.
+ * A declared view is refused: writes reach its base tables, not the view
+ * (cached_query gets the base tables from the planner and passes views
+ * along with them, views_ok).
+ */
 static int
-cache_make_deps(const Oid *relids, int n, CacheDep *deps)
+cache_make_deps(const Oid *relids, int n, bool views_ok, CacheDep *deps)
 {
 	int			nd = 0;
 
@@ -687,7 +696,8 @@ cache_make_deps(const Oid *relids, int n, CacheDep *deps)
 	{
 		bool		dup = false;
 
-		if (!cache_relation_storable(relids[i]))
+		if (!cache_relation_storable(relids[i]) ||
+			(!views_ok && get_rel_relkind(relids[i]) == RELKIND_VIEW))
 			return -1;
 		for (int j = 0; j < nd; j++)
 			dup |= (deps[j].relid == relids[i]);
@@ -773,7 +783,7 @@ cache_store_kind(char kind, const char *text, uint32 textlen, Jsonb *value,
 		nrelids > CACHE_MAX_DEPS)
 		return false;
 	deps = palloc(sizeof(CacheDep) * (nrelids + 1));
-	nd = cache_make_deps(relids, nrelids, deps);
+	nd = cache_make_deps(relids, nrelids, kind == CACHE_KIND_QUERY, deps);
 	if (nd < 0 || !cache_deps_ok(deps, nd, fence))
 		return false;
 

@@ -147,6 +147,20 @@ CREATE TEMP TABLE tmp (id int);
 SELECT cognomega.cache_put('inv:tmp', '1', NULL, ARRAY['tmp'::regclass]) AS temp_stored;
 SELECT cognomega.cache_put('inv:cat', '1', NULL, '{pg_class}') AS catalog_stored;
 
+-- a view is not a dependency (writes reach its base tables): refused
+CREATE VIEW tv AS SELECT * FROM t;
+SELECT cognomega.cache_put('inv:view', '1', NULL, '{cache_inv.tv}') AS view_stored;
+
+-- REPEATABLE READ is served what its snapshot may see; SERIALIZABLE is not
+-- served dependent entries (SSI must see the reads), free ones it is
+SELECT fill(), cognomega.cache_put('inv:free', '2');
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT cached() AS rr_served;
+COMMIT;
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT cached() AS serializable_served, cognomega.cache_get('inv:free') AS free;
+COMMIT;
+
 -- a role that lost SELECT gets the permission error, not the value
 CREATE ROLE cognomega_cache_inv;
 CREATE ROLE cognomega_cache_readers;
