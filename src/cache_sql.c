@@ -380,13 +380,11 @@ cq_oid_cmp(const void *a, const void *b)
 static bool
 cq_queries_cacheable(CachedPlanSource *ps)
 {
-	ListCell   *lc;
-
 	if (ps->dependsOnRLS)
 		return false;
-	foreach(lc, ps->query_list)
+	for (int i = 0; i < list_length(ps->query_list); i++)
 	{
-		Query	   *q = lfirst_node(Query, lc);
+		Query	   *q = list_nth_node(Query, ps->query_list, i);
 
 		if (q->commandType != CMD_SELECT || q->rowMarks != NIL ||
 			q->hasModifyingCTE ||
@@ -401,12 +399,11 @@ cq_collect_relids(CqPlan *cp, PlannedStmt *stmt)
 {
 	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 	StringInfoData buf;
-	ListCell   *lc;
-	int			n = 0;
+	int			n = list_length(stmt->relationOids);
 
-	cp->relids = palloc(sizeof(Oid) * (list_length(stmt->relationOids) + 1));
-	foreach(lc, stmt->relationOids)
-		cp->relids[n++] = lfirst_oid(lc);
+	cp->relids = palloc(sizeof(Oid) * (n + 1));
+	for (int i = 0; i < n; i++)
+		cp->relids[i] = list_nth_oid(stmt->relationOids, i);
 	qsort(cp->relids, n, sizeof(Oid), cq_oid_cmp);
 	cp->nrelids = 0;
 	initStringInfo(&buf);

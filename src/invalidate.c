@@ -293,15 +293,15 @@ void
 invalidate_executor_start(QueryDesc *queryDesc, int eflags)
 {
 	PlannedStmt *stmt = queryDesc->plannedstmt;
-	ListCell   *lc;
 
 	if (inval_shared == NULL || (eflags & EXEC_FLAG_EXPLAIN_ONLY) ||
 		IsParallelWorker() || stmt->resultRelations == NIL)
 		return;
 
-	foreach(lc, stmt->resultRelations)
+	for (int i = 0; i < list_length(stmt->resultRelations); i++)
 	{
-		RangeTblEntry *rte = rt_fetch(lfirst_int(lc), stmt->rtable);
+		RangeTblEntry *rte = rt_fetch(list_nth_int(stmt->resultRelations, i),
+									  stmt->rtable);
 
 		if (rte->rtekind == RTE_RELATION)
 			inval_note_relation(rte->relid);
@@ -391,10 +391,9 @@ invalidate_utility_begin(PlannedStmt *pstmt)
 	if (IsA(node, TruncateStmt))
 	{
 		TruncateStmt *ts = (TruncateStmt *) node;
-		ListCell   *lc;
 
-		foreach(lc, ts->relations)
-			inval_note_relation(RangeVarGetRelid(lfirst_node(RangeVar, lc),
+		for (int i = 0; i < list_length(ts->relations); i++)
+			inval_note_relation(RangeVarGetRelid(list_nth_node(RangeVar, ts->relations, i),
 												 NoLock, true));
 		if (ts->behavior == DROP_CASCADE)
 			inval_note_slot(inval_db_epoch_slot());
