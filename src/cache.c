@@ -507,13 +507,19 @@ cache_alloc(uint32 nchunks, int32 *entry, int32 *first)
 
 /* ---- lookup ---- */
 
+static void
+cache_slots_of(const CacheDep *deps, int n, uint32 *slots)
+{
+	for (int i = 0; i < n; i++)
+		slots[i] = deps[i].slot;
+}
+
 static bool
 cache_entry_valid(const CacheEntry *e, const CacheDep *deps)
 {
 	uint32		slots[CACHE_MAX_DEPS + 1];
 
-	for (int i = 0; i < e->ndeps; i++)
-		slots[i] = deps[i].slot;
+	cache_slots_of(deps, e->ndeps, slots);
 	if (!inval_slots_valid(slots, e->ndeps, e->fence))
 		return false;
 	if (inval_written_by_me(slots, e->ndeps))
@@ -532,8 +538,7 @@ cache_entry_stale(const CacheEntry *e, const CacheDep *deps)
 {
 	uint32		slots[CACHE_MAX_DEPS + 1];
 
-	for (int i = 0; i < e->ndeps; i++)
-		slots[i] = deps[i].slot;
+	cache_slots_of(deps, e->ndeps, slots);
 	return inval_slots_stale(slots, e->ndeps, e->fence);
 }
 
@@ -719,8 +724,7 @@ cache_deps_ok(const CacheDep *deps, int nd, TimestampTz fence)
 {
 	uint32		slots[CACHE_MAX_DEPS + 1];
 
-	for (int i = 0; i < nd; i++)
-		slots[i] = deps[i].slot;
+	cache_slots_of(deps, nd, slots);
 	return inval_slots_valid(slots, nd, fence) &&
 		!inval_written_by_me(slots, nd);
 }

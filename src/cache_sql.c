@@ -282,22 +282,29 @@ cq_init(void)
 						   &ctl, HASH_ELEM | HASH_BLOBS);
 }
 
+/* forget what was learnt from the last generic plan */
 static void
-cq_forget(CqPlan *cp)
+cq_forget_analysis(CqPlan *cp)
 {
-	if (cp->plan)
-		SPI_freeplan(cp->plan);
-	if (cp->query)
-		pfree(cp->query);
 	if (cp->relids)
 		pfree(cp->relids);
 	if (cp->relid_text)
 		pfree(cp->relid_text);
-	cp->plan = NULL;
-	cp->query = NULL;
 	cp->relids = NULL;
 	cp->relid_text = NULL;
 	cp->memo_cplan = NULL;
+}
+
+static void
+cq_forget(CqPlan *cp)
+{
+	cq_forget_analysis(cp);
+	if (cp->plan)
+		SPI_freeplan(cp->plan);
+	if (cp->query)
+		pfree(cp->query);
+	cp->plan = NULL;
+	cp->query = NULL;
 }
 
 /* drop every kept plan (bounded memory) */
@@ -425,12 +432,7 @@ cq_analyze(CqPlan *cp, CachedPlanSource *ps, CachedPlan *cplan)
 {
 	PlannedStmt *stmt = linitial_node(PlannedStmt, cplan->stmt_list);
 
-	if (cp->relids)
-		pfree(cp->relids);
-	if (cp->relid_text)
-		pfree(cp->relid_text);
-	cp->relids = NULL;
-	cp->relid_text = NULL;
+	cq_forget_analysis(cp);
 	cp->cacheable = list_length(cplan->stmt_list) == 1 &&
 		stmt->commandType == CMD_SELECT && !stmt->hasModifyingCTE &&
 		stmt->rowMarks == NIL && cq_queries_cacheable(ps);
