@@ -28,6 +28,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
@@ -46,9 +47,11 @@
 #include "utils/float.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/plancache.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "cognomega.h"
@@ -68,9 +71,14 @@ typedef struct CqPlan
 	int			nrelids;
 	Oid		   *relids;			/* sorted, TopMemoryContext */
 	char	   *relid_text;		/* "oid,oid," for the key */
+	Oid			perms_role;		/* privileges checked for this role ... */
+	uint64		perms_generation;	/* ... at this catalog generation */
 } CqPlan;
 
 static HTAB *cq_plans = NULL;
+
+/* bumped whenever a catalog behind a privilege check changes */
+static uint64 cq_catalog_generation = 1;
 
 /* ---- argument helpers ---- */
 
@@ -272,9 +280,21 @@ cognomega_cache_stats(PG_FUNCTION_ARGS)
 /* ---- cached_query: per-backend plans ---- */
 
 static void
+cq_catalog_changed(Datum arg, int cacheid, uint32 hashvalue)
+{
+	cq_catalog_generation++;
+}
+
+static void
 cq_init(void)
 {
 	HASHCTL		ctl;
+
+	/* relacl, column acls, roles and memberships */
+	CacheRegisterSyscacheCallback(RELOID, cq_catalog_changed, (Datum) 0);
+	CacheRegisterSyscacheCallback(ATTNUM, cq_catalog_changed, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHOID, cq_catalog_changed, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, cq_catalog_changed, (Datum) 0);
 
 	ctl.keysize = sizeof(uint64);
 	ctl.entrysize = sizeof(CqPlan);
@@ -293,6 +313,7 @@ cq_forget_analysis(CqPlan *cp)
 	cp->relids = NULL;
 	cp->relid_text = NULL;
 	cp->memo_cplan = NULL;
+	cp->perms_role = InvalidOid;
 }
 
 static void
@@ -451,26 +472,68 @@ cq_append_settings(StringInfo buf)
 }
 
 /*
- * Revalidate the plan; when cacheable, check privileges and build the key
- * text into key (else key->len stays 0).
+ * The analyzed generic plan is still current: valid, not replaced, parsed
+ * under the current search_path.  Then the hit path needs no GetCachedPlan
+ * (which would take the relations' locks: a cached answer reads none).
+ */
+static bool
+cq_memo_current(CqPlan *cp, CachedPlanSource *ps)
+{
+	CachedPlan *g = ps->gplan;
+
+	return cp->memo_cplan != NULL && ps->is_valid && g == cp->memo_cplan &&
+		g->is_valid && g->generation == cp->memo_generation &&
+		(ps->search_path == NULL ||
+		 OverrideSearchPathMatchesCurrent(ps->search_path));
+}
+
+/* the executor's permission check, remembered until a catalog changes */
+static void
+cq_check_privileges(CqPlan *cp, CachedPlan *cplan)
+{
+	if (cp->perms_role == GetUserId() &&
+		cp->perms_generation == cq_catalog_generation)
+		return;
+	COGNOMEGA_CHECK_PLAN_PERMS(linitial_node(PlannedStmt, cplan->stmt_list));
+	cp->perms_role = GetUserId();
+	cp->perms_generation = cq_catalog_generation;
+}
+
+static void
+cq_build_key(CqPlan *cp, const char *query, StringInfo key)
+{
+	cq_append_settings(key);
+	appendStringInfoString(key, cp->relid_text);
+	appendStringInfoChar(key, '\n');
+	appendStringInfoString(key, query);
+}
+
+/*
+ * Make sure the plan analysis is current; when cacheable, check privileges
+ * and build the key text into key (else key->len stays 0).
  */
 static void
 cq_prepare_key(CqPlan *cp, const char *query, StringInfo key)
 {
 	CachedPlanSource *ps = linitial(SPI_plan_get_plan_sources(cp->plan));
-	CachedPlan *cplan = GetCachedPlan(ps, NULL, CurrentResourceOwner, NULL);
+	CachedPlan *cplan;
 
+	if (cq_memo_current(cp, ps))
+	{
+		if (cp->cacheable)
+		{
+			cq_check_privileges(cp, cp->memo_cplan);
+			cq_build_key(cp, query, key);
+		}
+		return;
+	}
+	cplan = GetCachedPlan(ps, NULL, CurrentResourceOwner, NULL);
 	if (cplan != cp->memo_cplan || cplan->generation != cp->memo_generation)
 		cq_analyze(cp, ps, cplan);
 	if (cp->cacheable)
 	{
-		PlannedStmt *stmt = linitial_node(PlannedStmt, cplan->stmt_list);
-
-		COGNOMEGA_CHECK_PLAN_PERMS(stmt);
-		cq_append_settings(key);
-		appendStringInfoString(key, cp->relid_text);
-		appendStringInfoChar(key, '\n');
-		appendStringInfoString(key, query);
+		cq_check_privileges(cp, cplan);
+		cq_build_key(cp, query, key);
 	}
 	ReleaseCachedPlan(cplan, CurrentResourceOwner);
 }
