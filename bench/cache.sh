@@ -6,12 +6,12 @@
 #   cached_query hit     vs  the same query run uncached (cache_enabled off)
 #   cache_get hits with 1, 2 and 8 clients (scaling; no global lock)
 # Run from the repo root after `make install` (bench/run does both).
-# BENCH_SECONDS (default 5) per run, BENCH_ROUNDS (default 3).
+# BENCH_SECONDS (default 3) per run, BENCH_ROUNDS (default 5); medians.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/scripts/lib/cluster.sh"
-secs=${BENCH_SECONDS:-5}
-rounds=${BENCH_ROUNDS:-3}
+secs=${BENCH_SECONDS:-3}
+rounds=${BENCH_ROUNDS:-5}
 clients=${BENCH_CLIENTS:-4}
 work=$(mktemp -d /tmp/cognomega-bench-cache.XXXXXX)
 chmod 755 "$work"
@@ -39,8 +39,9 @@ run() {
         -f "$work/$script" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
 }
 
-declare -A sum
-add() { sum[$1]=$(awk -v a="${sum[$1]:-0}" -v b="$2" 'BEGIN{print a+b}'); }
+# per variant: the tps of every round, space separated
+declare -A tps
+add() { tps[$1]="${tps[$1]:-} $2"; }
 
 # warm the cached_query entries and per-backend plans
 run query.sql "$clients" >/dev/null
@@ -56,11 +57,16 @@ for r in $(seq 1 "$rounds"); do
     echo "round $r done" >&2
 done
 
-avg() { awk -v s="${sum[$1]}" -v n="$rounds" 'BEGIN{printf "%.0f", s/n}'; }
-ratio() { awk -v a="${sum[$1]}" -v b="${sum[$2]}" 'BEGIN{printf "%.2f", a/b}'; }
+median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END{m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "%.2f", m}'; }
+avg() { echo ${tps[$1]} | median | awk '{printf "%.0f", $1}'; }
+# the median over rounds of the per-round ratio: noise hits both sides alike
+ratio() {
+    paste <(echo ${tps[$1]} | tr ' ' '\n') <(echo ${tps[$2]} | tr ' ' '\n') |
+        awk '{printf "%s ", $1/$2}' | median
+}
 
 stats=$(psql -X -At -c "SELECT hits, misses, round(hit_ratio::numeric, 4) FROM cognomega.cache_stats")
-echo "cache bench: $rounds rounds x ${secs}s, $clients clients unless noted, pgbench -M prepared"
+echo "cache bench: $rounds rounds x ${secs}s, $clients clients unless noted, pgbench -M prepared (medians)"
 printf '  %-44s %8s tps\n' "trivial SELECT \$1" "$(avg trivial)" \
     "cache_get hit" "$(avg get)" \
     "cached_query hit (aggregate over 4000 rows)" "$(avg query)" \
