@@ -462,17 +462,24 @@ cache_expired(const CacheEntry *e, TimestampTz now)
 	return e->expires != 0 && e->expires <= now;
 }
 
-/* one step of the CLOCK hand; true when it freed an entry */
+/*
+ * One step of the CLOCK hand; true when it freed an entry.  The first sweep
+ * skips partitions whose lock is busy; later ones wait (a put must not fail
+ * for space because readers were busy).
+ */
 static bool
-cache_clock_step(TimestampTz now)
+cache_clock_step(TimestampTz now, bool wait)
 {
 	uint64		i = pg_atomic_fetch_add_u64(&cache_shared->hand, 1);
 	CacheEntry *e = &cache_entries[i % cache_shared->nentries];
 	int			part = e->part;
 	bool		freed = false;
 
-	if (e->state != CACHE_LIVE ||
-		!LWLockConditionalAcquire(cache_shared->parts[part].lock, LW_EXCLUSIVE))
+	if (e->state != CACHE_LIVE)
+		return false;
+	if (wait)
+		LWLockAcquire(cache_shared->parts[part].lock, LW_EXCLUSIVE);
+	else if (!LWLockConditionalAcquire(cache_shared->parts[part].lock, LW_EXCLUSIVE))
 		return false;
 	if (e->state == CACHE_LIVE && e->part == part)
 	{
@@ -495,12 +502,13 @@ cache_alloc(uint32 nchunks, int32 *entry, int32 *first)
 {
 	TimestampTz now = GetCurrentTimestamp();
 	int64		steps = (int64) cache_shared->nentries * (CACHE_MAX_USAGE + 2);
+	int64		patient = steps - cache_shared->nentries;
 
 	while (!cache_take(nchunks, entry, first))
 	{
 		if (steps-- <= 0)
 			return false;
-		cache_clock_step(now);
+		cache_clock_step(now, steps < patient);
 	}
 	return true;
 }
