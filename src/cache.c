@@ -771,6 +771,25 @@ cache_link_in(CacheEntry *e, const CacheKey *k)
 	cache_count(k->part, CACHE_STORES, 1);
 }
 
+/* the header of a FILLING entry */
+static void
+cache_init_entry(CacheEntry *e, const CacheKey *k, int32 first,
+				 uint32 nchunks, int nd, uint32 vallen, TimestampTz fence,
+				 int64 ttl_ms)
+{
+	e->hash = k->hash;
+	e->first_chunk = first;
+	e->nchunks = nchunks;
+	e->keylen = k->len;
+	e->vallen = vallen;
+	e->ndeps = nd;
+	e->part = k->part;
+	e->fence = fence;
+	ttl_ms = cache_ttl_ms(ttl_ms);
+	e->expires = ttl_ms > 0 ? GetCurrentTimestamp() + ttl_ms * 1000 : 0;
+	pg_atomic_write_u32(&e->usage, 1);
+}
+
 int64
 cache_ttl_ms(int64 ttl_ms)
 {
@@ -807,17 +826,7 @@ cache_store_kind(char kind, const char *text, uint32 textlen, Jsonb *value,
 		return false;
 
 	e = &cache_entries[idx];
-	e->hash = k.hash;
-	e->first_chunk = first;
-	e->nchunks = nchunks;
-	e->keylen = k.len;
-	e->vallen = VARSIZE(value);
-	e->ndeps = nd;
-	e->part = k.part;
-	e->fence = fence;
-	ttl_ms = cache_ttl_ms(ttl_ms);
-	e->expires = ttl_ms > 0 ? GetCurrentTimestamp() + ttl_ms * 1000 : 0;
-	pg_atomic_write_u32(&e->usage, 1);
+	cache_init_entry(e, &k, first, nchunks, nd, VARSIZE(value), fence, ttl_ms);
 	cache_fill(e, first, &k, deps, nd, value);
 	cache_link_in(e, &k);
 	return true;
