@@ -60,6 +60,7 @@
 #include "catalog/catalog.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "common/hashfn.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -694,37 +695,69 @@ cache_relation_storable(Oid relid)
 	return ok;
 }
 
-/*
- * Dependencies as (relid, slot) pairs plus the database epoch; -1: refuse.
- * A declared view is refused: writes reach its base tables, not the view
- * (cached_query gets the base tables from the planner and passes views
- * along with them, views_ok).
- */
+/* add (relid, slot) unless the slot is there already */
 static int
-cache_make_deps(const Oid *relids, int n, bool views_ok, CacheDep *deps)
+cache_add_dep(CacheDep *deps, int nd, Oid relid, uint32 slot)
 {
-	int			nd = 0;
+	for (int j = 0; j < nd; j++)
+		if (deps[j].slot == slot && (deps[j].relid == relid || !OidIsValid(relid)))
+			return nd;
+	deps[nd].relid = relid;
+	deps[nd].slot = slot;
+	return nd + 1;
+}
 
+/*
+ * The inheritance children of a (non-partitioned) parent: a write to one
+ * changes what the parent returns, and a plain child is not mapped to the
+ * parent's slot the way a partition is.  NIL when there are none.
+ */
+static List *
+cache_inheritors(Oid relid)
+{
+	if (get_rel_relkind(relid) != RELKIND_RELATION || !has_subclass(relid))
+		return NIL;
+	return list_delete_first(find_all_inheritors(relid, NoLock, NULL));
+}
+
+/*
+ * Dependencies as (relid, slot) pairs: the declared relations (relid kept
+ * for the privilege check on a hit), the slots of their inheritance
+ * children (relid invalid: their privileges do not matter through the
+ * parent) and the database epoch.  NULL when one may not back an entry.  A
+ * declared view is refused: writes reach its base tables, not the view
+ * (cached_query passes the planner's base tables along with views, views_ok).
+ */
+static CacheDep *
+cache_make_deps(const Oid *relids, int n, bool views_ok, int *nd)
+{
+	List	   *children = NIL;
+	CacheDep   *deps;
+
+	*nd = 0;
 	for (int i = 0; i < n; i++)
 	{
-		bool		dup = false;
-
 		if (!cache_relation_storable(relids[i]) ||
 			(!views_ok && get_rel_relkind(relids[i]) == RELKIND_VIEW))
-			return -1;
-		for (int j = 0; j < nd; j++)
-			dup |= (deps[j].relid == relids[i]);
-		if (dup)
-			continue;
-		deps[nd].relid = relids[i];
-		deps[nd++].slot = inval_slot_for_relation(relids[i]);
+			return NULL;
+		children = list_concat_unique_oid(children, cache_inheritors(relids[i]));
 	}
-	if (nd > 0)
+	if (n + list_length(children) > CACHE_MAX_DEPS)
+		return NULL;
+	deps = palloc(sizeof(CacheDep) * (n + list_length(children) + 1));
+	for (int i = 0; i < n; i++)
+		*nd = cache_add_dep(deps, *nd, relids[i], inval_slot_for_relation(relids[i]));
+	for (int i = 0; i < list_length(children); i++)
 	{
-		deps[nd].relid = InvalidOid;
-		deps[nd++].slot = inval_db_epoch_slot();
+		Oid			child = list_nth_oid(children, i);
+
+		if (!cache_relation_storable(child))
+			return NULL;
+		*nd = cache_add_dep(deps, *nd, InvalidOid, inval_slot_for_relation(child));
 	}
-	return nd;
+	if (*nd > 0)
+		*nd = cache_add_dep(deps, *nd, InvalidOid, inval_db_epoch_slot());
+	return deps;
 }
 
 static bool
@@ -813,9 +846,8 @@ cache_store_kind(char kind, const char *text, uint32 textlen, Jsonb *value,
 	if (VARSIZE(value) > (Size) cognomega_cache_max_entry_size ||
 		nrelids > CACHE_MAX_DEPS)
 		return false;
-	deps = palloc(sizeof(CacheDep) * (nrelids + 1));
-	nd = cache_make_deps(relids, nrelids, kind == CACHE_KIND_QUERY, deps);
-	if (nd < 0 || !cache_deps_ok(deps, nd, fence))
+	deps = cache_make_deps(relids, nrelids, kind == CACHE_KIND_QUERY, &nd);
+	if (deps == NULL || !cache_deps_ok(deps, nd, fence))
 		return false;
 
 	cache_make_key(&k, kind, text, textlen);
@@ -909,7 +941,7 @@ cache_doomed_by_slot(const CacheEntry *e, const CacheDep *deps,
 
 	*why = CACHE_INVALIDATIONS;
 	for (int i = 0; i < e->ndeps; i++)
-		if (deps[i].slot == slot && OidIsValid(deps[i].relid))
+		if (deps[i].slot == slot)
 			return true;
 	return false;
 }

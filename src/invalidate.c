@@ -355,6 +355,18 @@ inval_utility_harmless(Node *node)
 }
 
 /*
+ * CREATE TABLE ... INHERITS adds a child whose writes entries on the parent
+ * do not yet list (a new partition is mapped to its root's slot instead).
+ */
+static bool
+inval_creates_inheritor(Node *node)
+{
+	return IsA(node, CreateStmt) &&
+		((CreateStmt *) node)->inhRelations != NIL &&
+		((CreateStmt *) node)->partbound == NULL;
+}
+
+/*
  * Called by the ProcessUtility hook before the statement runs.  Returns true
  * for COMMIT PREPARED: the caller must then call invalidate_utility_end()
  * however the statement ends.
@@ -399,7 +411,7 @@ invalidate_utility_begin(PlannedStmt *pstmt)
 			inval_note_slot(inval_db_epoch_slot());
 		return false;
 	}
-	if (!inval_utility_harmless(node))
+	if (!inval_utility_harmless(node) || inval_creates_inheritor(node))
 		inval_note_slot(inval_db_epoch_slot());
 	return false;
 }

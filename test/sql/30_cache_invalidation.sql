@@ -132,6 +132,23 @@ SELECT cognomega.cache_put('inv:m', '1', NULL, '{cache_inv.m}');
 SELECT cognomega.cache_invalidate_relation('cache_inv.m_2026_h1');
 SELECT cognomega.cache_get('inv:m') IS NULL AS invalidate_relation_reaches_root;
 
+-- legacy inheritance: a write to a child invalidates entries on the parent
+CREATE TABLE base (id int);
+CREATE TABLE base_child () INHERITS (base);
+SELECT cognomega.cache_put('inv:base', '1', NULL, '{cache_inv.base}');
+INSERT INTO base_child VALUES (1);
+SELECT cognomega.cache_get('inv:base') IS NULL AS parent_after_child_write;
+SELECT cognomega.cache_put('inv:base', '1', NULL, '{cache_inv.base}');
+CREATE TABLE base_child2 () INHERITS (base);
+SELECT cognomega.cache_get('inv:base') IS NULL AS parent_after_new_child;
+SELECT cognomega.cache_put('inv:base', '1', NULL, '{cache_inv.base}');
+INSERT INTO base_child2 VALUES (2);
+SELECT cognomega.cache_get('inv:base') IS NULL AS parent_after_new_child_write;
+-- a temporary child makes the parent unfit to back a shared entry
+CREATE TEMP TABLE base_tmp () INHERITS (cache_inv.base);
+SELECT cognomega.cache_put('inv:base', '1', NULL, '{cache_inv.base}') AS stored_with_temp_child;
+DROP TABLE base_tmp;
+
 -- entries without dependencies are not touched by writes or DDL
 SELECT cognomega.cache_put('inv:free', '1');
 INSERT INTO t VALUES (9, 'z');
