@@ -510,6 +510,7 @@ pm_literal(const PmParent *pp, int64 raw)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 					 errmsg("partition bound out of range")));
+		tm.tm_isdst = 0;		/* else EncodeDateTime omits the "+00" */
 		EncodeDateTime(&tm, fsec, pp->keytype == TIMESTAMPTZOID, 0, NULL,
 					   USE_ISO_DATES, buf);
 	}

@@ -20,8 +20,8 @@
  * (part_config.maintenance_interval, NULL = cognomega.maintenance_interval)
  * has not elapsed since last_maintenance are skipped.
  *
- * Runs in the caller's transaction; the caller must not be connected to
- * SPI.  Returns the number of parents that failed; *nactions (if not NULL)
+ * Runs in the caller's transaction and connects to SPI itself (nested
+ * inside the caller's SPI connection, if any).  Returns the number of parents that failed; *nactions (if not NULL)
  * receives the number of actions taken (created, dropped, ...).  When a
  * parent failed and first_error is not NULL, *first_error receives its
  * message (palloc'd in the caller's context).
