@@ -1443,36 +1443,61 @@ pm_create_parent(PmConfig *cfg, bool has_start, TimestampTz start_at)
 	return n;
 }
 
-PG_FUNCTION_INFO_V1(cognomega_create_parent);
-
 /*
- * create_parent(parent, control, part_interval, premake, start_at,
- *				 retention, retention_keep_table, time_zone)
+ * Read create_parent's arguments; argument numbers differ between the
+ * contract's signature and create_parent_in_zone's (time_zone fourth).
  */
-Datum
-cognomega_create_parent(PG_FUNCTION_ARGS)
+static int32
+pm_create_parent_args(FunctionCallInfo fcinfo, int premake_arg, int zone_arg)
 {
 	PmConfig	cfg;
+	int			start_arg = premake_arg + 1;
 	int			n;
 
 	pm_require_arg(fcinfo, 0, "parent");
 	pm_require_arg(fcinfo, 1, "control");
 	pm_require_arg(fcinfo, 2, "part_interval");
-	pm_require_arg(fcinfo, 3, "premake");
+	pm_require_arg(fcinfo, premake_arg, "premake");
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.parent = PG_GETARG_OID(0);
 	cfg.control = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	cfg.interval = *PG_GETARG_INTERVAL_P(2);
-	cfg.premake = PG_GETARG_INT32(3);
-	if ((cfg.has_retention = !PG_ARGISNULL(5)))
-		cfg.retention = *PG_GETARG_INTERVAL_P(5);
-	cfg.keep_table = PG_ARGISNULL(6) ? false : PG_GETARG_BOOL(6);
-	cfg.zone = PG_ARGISNULL(7) ? "UTC" : text_to_cstring(PG_GETARG_TEXT_PP(7));
+	cfg.premake = PG_GETARG_INT32(premake_arg);
+	if ((cfg.has_retention = !PG_ARGISNULL(start_arg + 1)))
+		cfg.retention = *PG_GETARG_INTERVAL_P(start_arg + 1);
+	cfg.keep_table = PG_ARGISNULL(start_arg + 2) ? false : PG_GETARG_BOOL(start_arg + 2);
+	if (zone_arg >= 0)
+		pm_require_arg(fcinfo, zone_arg, "time_zone");
+	cfg.zone = zone_arg < 0 ? "UTC" : text_to_cstring(PG_GETARG_TEXT_PP(zone_arg));
 	SPI_connect();
-	n = pm_create_parent(&cfg, !PG_ARGISNULL(4),
-						 PG_ARGISNULL(4) ? 0 : PG_GETARG_TIMESTAMPTZ(4));
+	n = pm_create_parent(&cfg, !PG_ARGISNULL(start_arg),
+						 PG_ARGISNULL(start_arg) ? 0 : PG_GETARG_TIMESTAMPTZ(start_arg));
 	SPI_finish();
-	PG_RETURN_INT32(n);
+	return n;
+}
+
+PG_FUNCTION_INFO_V1(cognomega_create_parent);
+
+/*
+ * create_parent(parent, control, part_interval, premake, start_at,
+ *				 retention, retention_keep_table): bounds in UTC
+ */
+Datum
+cognomega_create_parent(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(pm_create_parent_args(fcinfo, 3, -1));
+}
+
+PG_FUNCTION_INFO_V1(cognomega_create_parent_in_zone);
+
+/*
+ * create_parent_in_zone(parent, control, part_interval, time_zone, premake,
+ *						 start_at, retention, retention_keep_table)
+ */
+Datum
+cognomega_create_parent_in_zone(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(pm_create_parent_args(fcinfo, 4, 3));
 }
 
 /* ------------------------------------------------------------------------

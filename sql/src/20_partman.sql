@@ -29,13 +29,48 @@ SELECT pg_catalog.pg_extension_config_dump('cognomega.part_config', '');
 REVOKE ALL ON cognomega.part_config FROM PUBLIC;
 GRANT SELECT ON cognomega.part_config TO PUBLIC;
 
+-- Bounds of timestamptz keys are computed in UTC ...
+-- A managed parent that is dropped is forgotten.  Should the trigger not
+-- fire (disabled), run_maintenance() reports the missing parent with a
+-- WARNING, maintains the others, and undo_parent(oid) forgets it.
+CREATE FUNCTION cognomega.part_config_forget_dropped()
+RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF pg_catalog.to_regclass('cognomega.part_config') IS NULL THEN
+		RETURN;
+	END IF;
+	DELETE FROM cognomega.part_config c
+	USING pg_catalog.pg_event_trigger_dropped_objects() d
+	WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+	  AND d.objsubid = 0
+	  AND c.parent::pg_catalog.oid = d.objid;
+END
+$$;
+REVOKE ALL ON FUNCTION cognomega.part_config_forget_dropped() FROM PUBLIC;
+
+CREATE EVENT TRIGGER cognomega_forget_dropped_parents ON sql_drop
+	WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
+	EXECUTE FUNCTION cognomega.part_config_forget_dropped();
+
 CREATE FUNCTION cognomega.create_parent(parent pg_catalog.regclass, control text,
 		part_interval interval, premake int DEFAULT 4,
 		start_at timestamptz DEFAULT NULL, retention interval DEFAULT NULL,
-		retention_keep_table bool DEFAULT false, time_zone text DEFAULT 'UTC')
+		retention_keep_table bool DEFAULT false)
 RETURNS int
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'cognomega_create_parent';
+
+-- ... or in the zone given here (kept in part_config.time_zone).
+CREATE FUNCTION cognomega.create_parent_in_zone(parent pg_catalog.regclass, control text,
+		part_interval interval, time_zone text, premake int DEFAULT 4,
+		start_at timestamptz DEFAULT NULL, retention interval DEFAULT NULL,
+		retention_keep_table bool DEFAULT false)
+RETURNS int
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'cognomega_create_parent_in_zone';
 
 CREATE FUNCTION cognomega.run_maintenance(parent pg_catalog.regclass DEFAULT NULL)
 RETURNS TABLE(parent pg_catalog.regclass, action text, partition text)
@@ -98,6 +133,4 @@ CREATE VIEW cognomega.partition_status AS
 -- Callable by everyone: each function checks that the caller owns the parent
 -- (42501 otherwise); run_maintenance() without a parent maintains the
 -- parents the caller owns.
-GRANT EXECUTE ON FUNCTION cognomega.create_parent(pg_catalog.regclass, text, interval, int,
-		timestamptz, interval, bool, text) TO PUBLIC;
 GRANT SELECT ON cognomega.partition_status TO PUBLIC;

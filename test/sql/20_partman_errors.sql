@@ -66,7 +66,10 @@ SELECT cognomega.create_parent('good', 'created_at', '1 day', -3);
 SELECT cognomega.create_parent('good', 'created_at', '1 day', 2, retention => '-1 day');
 \echo :LAST_ERROR_SQLSTATE
 -- unknown time zone: 22023
-SELECT cognomega.create_parent('good', 'created_at', '1 day', 2, time_zone => 'Mars/Olympus');
+SELECT cognomega.create_parent_in_zone('good', 'created_at', '1 day', 'Mars/Olympus', 2);
+\echo :LAST_ERROR_SQLSTATE
+-- NULL zone: 22004
+SELECT cognomega.create_parent_in_zone('good', 'created_at', '1 day', NULL);
 \echo :LAST_ERROR_SQLSTATE
 -- NULL where a value is required: 22004
 SELECT cognomega.create_parent(NULL, 'created_at', '1 day');

@@ -67,8 +67,11 @@ CALL cognomega.run_maintenance_proc();
 \echo :LAST_ERROR_SQLSTATE
 ROLLBACK;
 
--- a managed parent dropped behind our back: a WARNING for it, the others are maintained
+-- a managed parent dropped behind our back (the event trigger that forgets
+-- dropped parents disabled): a WARNING for it, the others are maintained
+ALTER EVENT TRIGGER cognomega_forget_dropped_parents DISABLE;
 DROP TABLE mine2;
+ALTER EVENT TRIGGER cognomega_forget_dropped_parents ENABLE;
 UPDATE cognomega.part_config SET premake = 3 WHERE parent = 'mine'::regclass;
 SET client_min_messages = error;	-- the WARNING names an OID
 SELECT action, count(*) FROM cognomega.run_maintenance() WHERE parent = 'mine'::regclass GROUP BY action;
@@ -78,11 +81,22 @@ SELECT regexp_replace(last_error, '[0-9]+', 'N', 'g') AS error_recorded FROM cog
 SELECT cognomega.undo_parent(parent) FROM cognomega.part_config WHERE parent::oid NOT IN (SELECT oid FROM pg_class);
 SELECT last_error FROM cognomega.part_config WHERE parent = 'mine'::regclass;
 
-SELECT cognomega.undo_parent('mine');
+-- normally a dropped parent is simply forgotten, also when its owner drops it
+SET ROLE pm_owner;
+DROP TABLE mine;
+RESET ROLE;
+SELECT count(*) AS forgotten FROM cognomega.part_config WHERE parent::oid NOT IN (SELECT oid FROM pg_class);
+SET ROLE pm_owner;
+CREATE TABLE gone (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);
+SELECT cognomega.create_parent('gone', 'ts', '1 month', 1, '2100-01-01');
+RESET ROLE;
+SET client_min_messages = warning;
+DROP SCHEMA pm_roles CASCADE;
+RESET client_min_messages;
+SELECT count(*) AS forgotten_with_schema FROM cognomega.part_config WHERE parent::oid NOT IN (SELECT oid FROM pg_class);
 RESET search_path;
 RESET TimeZone;
 SET client_min_messages = warning;
-DROP SCHEMA pm_roles CASCADE;
 DROP ROLE pm_owner;
 DROP ROLE pm_other;
 RESET client_min_messages;

@@ -28,17 +28,17 @@ SET TimeZone = 'UTC';
 -- a per-parent zone: daily and monthly slots at local midnight across DST
 -- (Europe/Paris springs forward on 2100-03-28 and falls back on 2100-10-31)
 CREATE TABLE paris_d (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);
-SELECT cognomega.create_parent('paris_d', 'ts', '1 day', 3, '2100-03-27 12:00+00', time_zone => 'Europe/Paris');
+SELECT cognomega.create_parent_in_zone('paris_d', 'ts', '1 day', 'Europe/Paris', 3, '2100-03-27 12:00+00');
 SELECT partition, range_start, range_end, range_end - range_start AS length
 FROM cognomega.show_partitions('paris_d');
 CREATE TABLE paris_m (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);
-SELECT cognomega.create_parent('paris_m', 'ts', '1 month', 2, '2100-09-15', time_zone => 'Europe/Paris');
+SELECT cognomega.create_parent_in_zone('paris_m', 'ts', '1 month', 'Europe/Paris', 2, '2100-09-15');
 SELECT partition, range_start, range_end FROM cognomega.show_partitions('paris_m');
 SELECT time_zone FROM cognomega.part_config WHERE parent = 'paris_m'::regclass;
 -- the same, created from a session in another zone, gives the same bounds
 SET TimeZone = 'Australia/Lord_Howe';
 CREATE TABLE paris_m2 (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);
-SELECT cognomega.create_parent('paris_m2', 'ts', '1 month', 2, '2100-09-15', time_zone => 'Europe/Paris');
+SELECT cognomega.create_parent_in_zone('paris_m2', 'ts', '1 month', 'Europe/Paris', 2, '2100-09-15');
 SELECT count(*) AS same_bounds FROM cognomega.show_partitions('paris_m') x
 JOIN cognomega.show_partitions('paris_m2') y USING (range_start, range_end);
 SET TimeZone = 'UTC';
@@ -50,7 +50,7 @@ SELECT tableoid::regclass FROM paris_d;
 -- hourly partitions over the DST change are one real hour each (the local
 -- hour 02:00 that does not exist on that day has no partition)
 CREATE TABLE paris_h (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);
-SELECT cognomega.create_parent('paris_h', 'ts', '1 hour', 2, '2100-03-28 00:30+00', time_zone => 'Europe/Paris');
+SELECT cognomega.create_parent_in_zone('paris_h', 'ts', '1 hour', 'Europe/Paris', 2, '2100-03-28 00:30+00');
 SELECT partition, range_start, range_end FROM cognomega.show_partitions('paris_h');
 
 -- timestamp (without time zone) keys ignore every zone
