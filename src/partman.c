@@ -654,13 +654,18 @@ pm_config_owner(void)
 	return owner;
 }
 
+/*
+ * Record an action on partition relid, named as regclass would print it
+ * (qualified only when not visible in the search_path), so it compares
+ * equal to show_partitions().partition::text.
+ */
 static void
-pm_add_action(PmParent *pp, const char *action, const char *partition)
+pm_add_action(PmParent *pp, const char *action, Oid relid)
 {
 	PmAction   *a = palloc(sizeof(PmAction));
 
 	a->action = pstrdup(action);
-	a->partition = pstrdup(partition);
+	a->partition = DatumGetCString(DirectFunctionCall1(regclassout, ObjectIdGetDatum(relid)));
 	pp->actions = lappend(pp->actions, a);
 }
 
@@ -793,6 +798,7 @@ pm_create_partition(PmParent *pp, int64 lo, int64 hi, bool rescue, int batch)
 	char	   *tblspc = OidIsValid(pp->tablespace) ?
 		psprintf(" TABLESPACE %s", quote_identifier(get_tablespace_name(pp->tablespace))) : "";
 	int64		moved = 0;
+	Oid			relid;
 
 	if (!rescue)
 		pm_exec(psprintf("CREATE TABLE %s PARTITION OF %s %s%s", qname, qparent, bounds, tblspc));
@@ -804,13 +810,14 @@ pm_create_partition(PmParent *pp, int64 lo, int64 hi, bool rescue, int batch)
 		moved = pm_move_rows(pp, qname, lo, hi, batch);
 		pm_exec(psprintf("ALTER TABLE %s ATTACH PARTITION %s %s", qparent, qname, bounds));
 	}
-	pm_note_partition(pp, get_relname_relid(name, get_namespace_oid(pp->nspname, false)), lo, hi);
+	relid = get_relname_relid(name, get_namespace_oid(pp->nspname, false));
+	pm_note_partition(pp, relid, lo, hi);
 	pp->ncreated++;
-	pm_add_action(pp, "created", qname);
+	pm_add_action(pp, "created", relid);
 	if (moved > 0)
 	{
 		pp->nmoved += moved;
-		pm_add_action(pp, psprintf("moved " INT64_FORMAT " rows", moved), qname);
+		pm_add_action(pp, psprintf("moved " INT64_FORMAT " rows", moved), relid);
 	}
 }
 
@@ -942,11 +949,11 @@ pm_apply_retention(PmParent *pp, int64 cutoff, bool keep_table)
 		}
 		q = pm_qualified(get_namespace_name(get_rel_namespace(r->relid)),
 						 get_rel_name(r->relid));
+		pm_add_action(pp, keep_table ? "detached" : "dropped", r->relid);
 		if (keep_table)
 			pm_exec(psprintf("ALTER TABLE %s DETACH PARTITION %s", qparent, q));
 		else
 			pm_exec(psprintf("DROP TABLE %s", q));
-		pm_add_action(pp, keep_table ? "detached" : "dropped", q);
 	}
 	pp->nparts = kept;
 }
@@ -1389,7 +1396,7 @@ pm_create_default(PmParent *pp)
 	pm_exec(psprintf("CREATE TABLE %s PARTITION OF %s DEFAULT", qname,
 					 pm_qualified(pp->nspname, pp->relname)));
 	pp->defpart = get_relname_relid(name, get_namespace_oid(pp->nspname, false));
-	pm_add_action(pp, "created", qname);
+	pm_add_action(pp, "created", pp->defpart);
 }
 
 /* Partitions from start_at's slot through premake slots ahead of now (or start_at) */
