@@ -1097,6 +1097,9 @@ pm_maintain_guarded(const PmConfig *cfg, PmParent *pp, char **errmsg_out)
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
+		/* a cancel or statement_timeout stops the whole run, as in plpgsql */
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			ReThrowError(edata);
 		ok = false;
 		*errmsg_out = pstrdup(edata->message);
 		ereport(WARNING,
