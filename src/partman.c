@@ -480,6 +480,40 @@ pm_open_parent(Oid relid, LOCKMODE lockmode, const char *zone, bool missing_ok,
 	return true;
 }
 
+/*
+ * Become the parent's owner for its changes (restricted, as autovacuum and
+ * REFRESH MATERIALIZED VIEW do); the previous identity goes to *save.
+ * An error restores it through transaction or subtransaction abort.
+ */
+typedef struct PmSavedUser
+{
+	Oid			uid;
+	int			sec;
+} PmSavedUser;
+
+static void
+pm_become_owner(Oid owner, PmSavedUser *save)
+{
+	GetUserIdAndSecContext(&save->uid, &save->sec);
+	SetUserIdAndSecContext(owner, save->sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+}
+
+static void
+pm_restore_user(const PmSavedUser *save)
+{
+	SetUserIdAndSecContext(save->uid, save->sec);
+}
+
+static void
+pm_not_managed(Oid parent)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("table \"%s\" is not managed by cognomega", get_rel_name(parent)),
+			 errhint("Register it with cognomega.create_parent().")));
+}
+
 /* ------------------------------------------------------------------------
  * Names and SQL text
  * ------------------------------------------------------------------------
@@ -1054,16 +1088,13 @@ pm_record_run(Oid relid, const char *error)
 static void
 pm_maintain_one(const PmConfig *cfg, PmParent *pp)
 {
-	Oid			save_uid;
-	int			save_sec;
+	PmSavedUser save;
 
 	pm_open_parent(cfg->parent, ShareUpdateExclusiveLock, cfg->zone, false, pp);
 	pm_classify_interval(&cfg->interval, pp->keytype, &pp->unit, &pp->step);
-	GetUserIdAndSecContext(&save_uid, &save_sec);
-	SetUserIdAndSecContext(pp->owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
+	pm_become_owner(pp->owner, &save);
 	pm_maintain_locked(pp, cfg);
-	SetUserIdAndSecContext(save_uid, save_sec);
+	pm_restore_user(&save);
 	pm_record_run(cfg->parent, NULL);
 }
 
@@ -1292,6 +1323,22 @@ partman_run_maintenance_all(bool only_due, int64 *nactions, char **first_error)
 	return res.failed;
 }
 
+/* the parent asked for (owner and managed, or an error), or all the caller may maintain */
+static List *
+pm_configs_to_maintain(Oid parent)
+{
+	List	   *configs;
+
+	if (!OidIsValid(parent))
+		return pm_filter_maintainable(pm_load_configs(InvalidOid));
+	if (!pm_may_maintain(parent))
+		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(parent));
+	configs = pm_load_configs(parent);
+	if (configs == NIL)
+		pm_not_managed(parent);
+	return configs;
+}
+
 PG_FUNCTION_INFO_V1(cognomega_run_maintenance);
 
 Datum
@@ -1307,19 +1354,7 @@ cognomega_run_maintenance(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	memset(&res, 0, sizeof(res));
 	SPI_connect();
-	if (OidIsValid(parent))
-	{
-		if (!pm_may_maintain(parent))
-			aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(parent));
-		configs = pm_load_configs(parent);
-		if (configs == NIL)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("table \"%s\" is not managed by cognomega", get_rel_name(parent)),
-					 errhint("Register it with cognomega.create_parent().")));
-	}
-	else
-		configs = pm_filter_maintainable(pm_load_configs(InvalidOid));
+	configs = pm_configs_to_maintain(parent);
 	pm_run(configs, false, &res);
 	forboth(lc, res.rows, lp, res.row_parents)
 	{
@@ -1427,8 +1462,7 @@ pm_create_parent(PmConfig *cfg, bool has_start, TimestampTz start_at)
 {
 	PmParent	pp;
 	Relation	rel;
-	Oid			save_uid;
-	int			save_sec;
+	PmSavedUser save;
 	int			n;
 
 	if (!pm_may_maintain(cfg->parent))
@@ -1445,11 +1479,9 @@ pm_create_parent(PmConfig *cfg, bool has_start, TimestampTz start_at)
 				 errmsg("table \"%s\" is already managed by cognomega", pp.relname),
 				 errhint("Change its settings in cognomega.part_config, or run cognomega.undo_parent() first.")));
 	pm_insert_config(cfg);
-	GetUserIdAndSecContext(&save_uid, &save_sec);
-	SetUserIdAndSecContext(pp.owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
+	pm_become_owner(pp.owner, &save);
 	n = pm_create_initial(&pp, cfg, has_start, start_at);
-	SetUserIdAndSecContext(save_uid, save_sec);
+	pm_restore_user(&save);
 	return n;
 }
 
@@ -1520,27 +1552,21 @@ pm_partition_data(Oid parent, int batch)
 {
 	PmConfig   *cfg = pm_load_config(parent);
 	PmParent	pp;
-	Oid			save_uid;
-	int			save_sec;
+	PmSavedUser save;
 
 	if (cfg == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("table \"%s\" is not managed by cognomega", get_rel_name(parent)),
-				 errhint("Register it with cognomega.create_parent().")));
+		pm_not_managed(parent);
 	if (!pm_may_maintain(parent))
 		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(parent));
 	pm_open_parent(parent, ShareUpdateExclusiveLock, cfg->zone, false, &pp);
 	pm_classify_interval(&cfg->interval, pp.keytype, &pp.unit, &pp.step);
 	if (!pm_default_has_rows(&pp))
 		return 0;
-	GetUserIdAndSecContext(&save_uid, &save_sec);
-	SetUserIdAndSecContext(pp.owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
+	pm_become_owner(pp.owner, &save);
 	pm_lock_for_changes(&pp);
 	pm_read_partitions(&pp);
 	pm_rescue_default(&pp, PM_RAW_MIN, batch);
-	SetUserIdAndSecContext(save_uid, save_sec);
+	pm_restore_user(&save);
 	return pp.nmoved;
 }
 
