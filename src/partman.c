@@ -921,14 +921,30 @@ pm_fill(PmParent *pp, int64 lo, int64 hi, bool rescue, int batch)
 	}
 }
 
-/* raw bounds of the slot containing raw key k */
+/*
+ * raw bounds of the slot containing raw key k.  The slot of k's wall-clock
+ * time contains k except around an ambiguous local hour (DST fall-back, for
+ * sub-day intervals), where the neighbouring slot does: step to it.
+ */
 static void
 pm_slot_of(const PmParent *pp, int64 k, int64 *lo, int64 *hi)
 {
 	Timestamp	s = pm_slot_start(pp, pm_to_local(pp, k), 0);
+	int			tries;
 
-	*lo = pm_to_raw(pp, s);
-	*hi = pm_to_raw(pp, pm_slot_start(pp, s, 1));
+	for (tries = 0; tries < 4; tries++)
+	{
+		*lo = pm_to_raw(pp, s);
+		*hi = pm_to_raw(pp, pm_slot_start(pp, s, 1));
+		if (k < *lo)
+			s = pm_slot_start(pp, s, -1);
+		else if (k >= *hi)
+			s = pm_slot_start(pp, s, 1);
+		else
+			return;
+	}
+	*lo = k;					/* give up aligning: a slot of just k's instant */
+	*hi = k + 1;
 }
 
 /*

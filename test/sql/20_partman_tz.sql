@@ -53,6 +53,14 @@ CREATE TABLE paris_h (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);
 SELECT cognomega.create_parent_in_zone('paris_h', 'ts', '1 hour', 'Europe/Paris', 2, '2100-03-28 00:30+00');
 SELECT partition, range_start, range_end FROM cognomega.show_partitions('paris_h');
 
+-- on the fall-back night the local hour 02:00 happens twice: rows of both
+-- land in partitions that contain them
+INSERT INTO paris_h VALUES ('2100-10-31 00:30+00'), ('2100-10-31 01:30+00');
+SELECT cognomega.partition_data('paris_h') AS moved;
+SELECT h.tableoid::regclass, h.ts, p.range_start, p.range_end
+FROM paris_h h JOIN cognomega.show_partitions('paris_h') p ON p.partition = h.tableoid
+WHERE h.ts > '2100-10-01' ORDER BY h.ts;
+
 -- timestamp (without time zone) keys ignore every zone
 CREATE TABLE naive (ts timestamp NOT NULL) PARTITION BY RANGE (ts);
 SET TimeZone = 'Asia/Tokyo';
