@@ -26,11 +26,16 @@
  * clipped to the gap, never refused.
  *
  * Locking contract.  Per parent, ShareUpdateExclusiveLock is taken first
- * (it conflicts with itself, so two maintainers of one parent serialise);
- * when there is work, AccessExclusiveLock on the parent and then on its
- * default partition are taken before the first change (the locks CREATE
- * TABLE .. PARTITION OF and ATTACH take anyway), always in that order.
- * Every wait obeys the session's lock_timeout.  run_maintenance runs each
+ * (it conflicts with itself, so two maintainers of one parent serialise;
+ * queries and inserts are not blocked while we look).  When there is work,
+ * AccessExclusiveLock on the parent and then on its default partition are
+ * taken before the first change, always in that order, so any wait happens
+ * before anything is changed.  Every wait obeys the session's lock_timeout.
+ * Why not ATTACH under ShareUpdateExclusive alone: an INSERT running
+ * concurrently keeps the partition descriptor it started with, routes a row
+ * of the new range to the default partition, and then fails with "violates
+ * partition constraint" once the ATTACH commits (tested: partman-rescue
+ * spec); with AccessExclusive it waits and then routes correctly.  run_maintenance runs each
  * parent in its own subtransaction: a lock timeout or any error rolls that
  * parent back completely, becomes a WARNING (and part_config.last_error),
  * and the next parent is maintained.  No lock of ours is held between
