@@ -29,7 +29,6 @@ SELECT pg_catalog.pg_extension_config_dump('cognomega.part_config', '');
 REVOKE ALL ON cognomega.part_config FROM PUBLIC;
 GRANT SELECT ON cognomega.part_config TO PUBLIC;
 
--- Bounds of timestamptz keys are computed in UTC ...
 -- A managed parent that is dropped is forgotten.  Should the trigger not
 -- fire (disabled), run_maintenance() reports the missing parent with a
 -- WARNING, maintains the others, and undo_parent(oid) forgets it.
@@ -55,6 +54,7 @@ CREATE EVENT TRIGGER cognomega_forget_dropped_parents ON sql_drop
 	WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
 	EXECUTE FUNCTION cognomega.part_config_forget_dropped();
 
+-- Bounds of timestamptz keys are computed in UTC ...
 CREATE FUNCTION cognomega.create_parent(parent pg_catalog.regclass, control text,
 		part_interval interval, premake int DEFAULT 4,
 		start_at timestamptz DEFAULT NULL, retention interval DEFAULT NULL,
