@@ -72,6 +72,15 @@ FROM cognomega.show_partitions('r');
 SELECT count(*) AS rows_after FROM r;
 SELECT count(*) AS standalone_leftovers FROM pg_class WHERE relname LIKE 'r\_p%' AND NOT relispartition AND relkind = 'r';
 
+-- retention on date and timestamp keys
+CREATE TABLE rd (d date NOT NULL) PARTITION BY RANGE (d);
+SELECT cognomega.create_parent('rd', 'd', '1 day', 1, now() - interval '20 days', retention => '10 days') AS created;
+SELECT action, count(*) FROM cognomega.run_maintenance('rd') GROUP BY action;
+SELECT min(range_start) = (now() AT TIME ZONE 'UTC')::date - 10 AS oldest_kept_is_ten_days_back FROM cognomega.show_partitions('rd');
+CREATE TABLE rt (ts timestamp NOT NULL) PARTITION BY RANGE (ts);
+SELECT cognomega.create_parent('rt', 'ts', '1 day', 1, now() - interval '10 days', retention => '5 days') AS created;
+SELECT action, count(*) FROM cognomega.run_maintenance('rt') GROUP BY action;
+
 -- ... or detached and kept with retention_keep_table
 CREATE TABLE k (created_at timestamptz NOT NULL, v int) PARTITION BY RANGE (created_at);
 SELECT cognomega.create_parent('k', 'created_at', '1 month', 1, now() - interval '6 months',
@@ -97,7 +106,7 @@ INSERT INTO k VALUES (now() - interval '5 years', 7);
 SELECT * FROM cognomega.run_maintenance('k');
 SELECT count(*) AS kept_in_default FROM ONLY k_default;
 
-SELECT cognomega.undo_parent(p) FROM unnest(ARRAY['m', 'n', 'dd', 'r', 'k']::regclass[]) p;
+SELECT cognomega.undo_parent(p) FROM unnest(ARRAY['m', 'n', 'dd', 'r', 'rd', 'rt', 'k']::regclass[]) p;
 RESET search_path;
 RESET TimeZone;
 SET client_min_messages = warning;
