@@ -142,7 +142,8 @@ stats_read_counters(StatsCounters *c, int hits_col, int misses_col)
 	"         FROM pg_catalog.pg_stat_activity" \
 	"        WHERE datname = pg_catalog.current_database() AND backend_type = 'client backend'" \
 	"        GROUP BY 1)," \
-	" m AS (SELECT s.parent::pg_catalog.text AS tbl, s.rows_in_default," \
+	" m AS (SELECT s.parent::pg_catalog.text AS tbl, s.rows_in_default, s.premade_ahead," \
+	"              (SELECT c.premake FROM cognomega.part_config c WHERE c.parent = s.parent) AS premake," \
 	"              (SELECT pg_catalog.sum(pg_catalog.pg_total_relation_size(t.relid))" \
 	"                 FROM pg_catalog.pg_partition_tree(s.parent) t WHERE t.isleaf) AS size," \
 	"              (SELECT pg_catalog.sum(st.n_dead_tup)" \
@@ -164,10 +165,11 @@ stats_read_counters(StatsCounters *c, int hits_col, int misses_col)
 	"        (SELECT COALESCE(pg_catalog.sum(rows_in_default), 0) FROM m)," \
 	"        (SELECT COALESCE(pg_catalog.jsonb_object_agg(tbl," \
 	"                 pg_catalog.jsonb_build_object('size', size, 'dead_tuples', dead," \
-	"                                               'rows_in_default', rows_in_default)), '{}')" \
+	"                                               'rows_in_default', rows_in_default," \
+	"                                               'premade_ahead', premade_ahead, 'premake', premake)), '{}')" \
 	"           FROM m)" \
 	"   FROM c LEFT JOIN d ON true" \
-	" RETURNING cache_hits, cache_misses"
+	" RETURNING cache_hits, cache_misses, managed_tables"
 
 #define STATS_NO_CACHE \
 	"SELECT NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint," \
@@ -180,17 +182,25 @@ stats_read_counters(StatsCounters *c, int hits_col, int misses_col)
 /*
  * Insert this run's row; cur gets its cache counters, prev those of the
  * previous run in this database (kept in shared memory: no index needed on
- * stats_history, see the extension script).
+ * stats_history, see the extension script).  Returns the row's
+ * managed_tables, from which the alerts are judged (partition_status, which
+ * counts the rows of every default partition, is read once per run).
  */
-static void
+static Datum
 stats_record(StatsCounters *prev, StatsCounters *cur)
 {
+	bool		isnull;
+	Datum		managed;
+
 	stats_exec(psprintf(STATS_INSERT,
 						stats_cache_available() ? STATS_CACHE : STATS_NO_CACHE),
 			   0, NULL, NULL, SPI_OK_INSERT_RETURNING);
 	stats_read_counters(cur, 1, 2);
+	managed = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
+	managed = PointerGetDatum(PG_DETOAST_DATUM_COPY(managed));
 	prev->known = cur->known &&
 		wk_cache_window(cur->hits, cur->misses, &prev->hits, &prev->misses);
+	return managed;
 }
 
 /*
@@ -220,19 +230,19 @@ stats_window_hit_ratio(const StatsCounters *prev, const StatsCounters *cur)
 
 /*
  * The conditions holding now ($1: the window's hit ratio or -1, $2: the
- * threshold), raised or refreshed, and the open alerts of the kinds judged
- * this run resolved when their condition no longer holds.
+ * threshold, $3: the row's managed_tables), raised or refreshed, and the
+ * open alerts of the kinds judged this run resolved when their condition
+ * no longer holds.
  */
 #define STATS_ALERTS \
-	"WITH cur(kind, subject, value, threshold) AS (" \
-	"   SELECT 'ROWS_IN_DEFAULT_PARTITION', s.parent::pg_catalog.text," \
-	"          s.rows_in_default::float8, 0::float8" \
-	"     FROM cognomega.partition_status s WHERE s.rows_in_default > 0" \
+	"WITH mt AS (SELECT key AS tbl, value AS v FROM pg_catalog.jsonb_each($3))," \
+	" cur(kind, subject, value, threshold) AS (" \
+	"   SELECT 'ROWS_IN_DEFAULT_PARTITION', tbl, (v->>'rows_in_default')::float8, 0::float8" \
+	"     FROM mt WHERE (v->>'rows_in_default')::bigint > 0" \
 	"   UNION ALL" \
-	"   SELECT 'MISSING_FUTURE_PARTITIONS', s.parent::pg_catalog.text," \
-	"          s.premade_ahead::float8, c.premake::float8" \
-	"     FROM cognomega.partition_status s JOIN cognomega.part_config c ON c.parent = s.parent" \
-	"    WHERE s.premade_ahead < c.premake" \
+	"   SELECT 'MISSING_FUTURE_PARTITIONS', tbl, (v->>'premade_ahead')::float8," \
+	"          (v->>'premake')::float8" \
+	"     FROM mt WHERE (v->>'premade_ahead')::int < (v->>'premake')::int" \
 	"   UNION ALL" \
 	"   SELECT 'INVALID_INDEX', i.indexrelid::pg_catalog.regclass::pg_catalog.text, NULL, NULL" \
 	"     FROM pg_catalog.pg_index i" \
@@ -265,15 +275,15 @@ stats_window_hit_ratio(const StatsCounters *prev, const StatsCounters *cur)
 
 /* raise and resolve alerts; returns "N raised, N open, N resolved" */
 static char *
-stats_alerts(double hit_ratio)
+stats_alerts(double hit_ratio, Datum managed)
 {
-	Datum		val[2] = {Float8GetDatum(hit_ratio),
-	Float8GetDatum(cognomega_alert_cache_hit_ratio)};
-	Oid			typ[2] = {FLOAT8OID, FLOAT8OID};
+	Datum		val[3] = {Float8GetDatum(hit_ratio),
+		Float8GetDatum(cognomega_alert_cache_hit_ratio), managed};
+	Oid			typ[3] = {FLOAT8OID, FLOAT8OID, JSONBOID};
 	int64		n[3];
 	int			i;
 
-	stats_exec(STATS_ALERTS, 2, typ, val, SPI_OK_SELECT);
+	stats_exec(STATS_ALERTS, 3, typ, val, SPI_OK_SELECT);
 	for (i = 0; i < 3; i++)
 	{
 		bool		isnull;
@@ -293,13 +303,14 @@ stats_run(MemoryContext result_cxt)
 	int			nest = NewGUCNestLevel();
 	char		timeout[32];
 	char	   *alerts;
+	Datum		managed;
 
 	snprintf(timeout, sizeof(timeout), "%d", cognomega_maintenance_lock_timeout_ms);
 	(void) set_config_option("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 	stats_ensure_managed();
-	stats_record(&prev, &cur);
-	alerts = stats_alerts(stats_window_hit_ratio(&prev, &cur));
+	managed = stats_record(&prev, &cur);
+	alerts = stats_alerts(stats_window_hit_ratio(&prev, &cur), managed);
 	AtEOXact_GUC(true, nest);
 
 	return MemoryContextStrdup(result_cxt,
