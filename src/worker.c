@@ -482,71 +482,68 @@ wk_entry_stop(WkEntry *e)
 	}
 }
 
+
+/* the database list of cognomega.databases; false (LOGged) if malformed */
+static bool
+wk_parse_databases(char **raw, List **names)
+{
+	*raw = pstrdup(cognomega_databases ? cognomega_databases : "");
+	*names = NIL;
+	if (SplitIdentifierString(*raw, ',', names))
+		return true;
+	ereport(LOG,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid list syntax in parameter \"cognomega.databases\""),
+			 errdetail("The previous list of databases stays in effect.")));
+	return false;
+}
+
+/* remember the worker role in use; true when it changed */
+static bool
+wk_launcher_track_role(void)
+{
+	if (wk_role_in_use != NULL && strcmp(wk_role_in_use, cognomega_worker_role) == 0)
+		return false;
+	if (wk_role_in_use)
+		pfree(wk_role_in_use);
+	wk_role_in_use = MemoryContextStrdup(TopMemoryContext, cognomega_worker_role);
+	wk_role_reported = false;
+	return true;
+}
+
+/* the entry of name in entries[0..n), or -1 */
 static int
-wk_entry_find(const char *name)
+wk_entry_find(const WkEntry *entries, int n, const char *name)
 {
 	int			i;
 
-	for (i = 0; i < wk_nentries; i++)
-		if (strcmp(wk_entries[i].name, name) == 0)
+	for (i = 0; i < n; i++)
+		if (strcmp(entries[i].name, name) == 0)
 			return i;
 	return -1;
 }
 
-/* the database list of cognomega.databases, or NIL (LOGged) if malformed */
-static List *
-wk_parse_databases(bool *ok)
-{
-	char	   *raw = pstrdup(cognomega_databases ? cognomega_databases : "");
-	List	   *names = NIL;
-
-	*ok = SplitIdentifierString(raw, ',', &names);
-	if (!*ok)
-		ereport(LOG,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid list syntax in parameter \"cognomega.databases\""),
-				 errdetail("The previous list of databases stays in effect.")));
-	return names;
-}
-
 /*
- * Bring the entries in line with cognomega.databases and worker_role:
- * stop the workers of databases no longer listed (and all of them when
- * the role changed), add the new ones, and retry every waiting one now.
+ * The entries for names: kept ones carry their worker over (stopped when
+ * the role changed), new ones start now; the workers of databases no
+ * longer listed are stopped.
  */
 static void
-wk_launcher_sync(void)
+wk_entries_rebuild(List *names, bool role_changed)
 {
-	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-	bool		ok;
-	List	   *names = wk_parse_databases(&ok);
-	bool		role_changed;
-	WkEntry    *next;
+	WkEntry    *next = MemoryContextAllocZero(TopMemoryContext,
+											  sizeof(WkEntry) * WK_MAX_DATABASES);
 	int			nnext = 0;
 	ListCell   *lc;
 	int			i;
 
-	if (!ok)
-	{
-		MemoryContextSwitchTo(old);
-		return;
-	}
-	role_changed = wk_role_in_use == NULL ||
-		strcmp(wk_role_in_use, cognomega_worker_role) != 0;
-	if (role_changed)
-	{
-		if (wk_role_in_use)
-			pfree(wk_role_in_use);
-		wk_role_in_use = pstrdup(cognomega_worker_role);
-		wk_role_reported = false;
-	}
-
-	next = palloc0(sizeof(WkEntry) * WK_MAX_DATABASES);
 	foreach(lc, names)
 	{
 		const char *name = lfirst(lc);
-		int			k = wk_entry_find(name);
+		int			k = wk_entry_find(wk_entries, wk_nentries, name);
 
+		if (wk_entry_find(next, nnext, name) >= 0)
+			continue;			/* listed twice */
 		if (nnext >= WK_MAX_DATABASES)
 		{
 			ereport(LOG,
@@ -555,32 +552,39 @@ wk_launcher_sync(void)
 							WK_MAX_DATABASES)));
 			break;
 		}
-		if (k >= 0 && wk_entries[k].name[0] != '\0')
+		if (k >= 0)
 		{
 			next[nnext] = wk_entries[k];
-			wk_entries[k].name[0] = '\0';	/* taken */
+			wk_entries[k].handle = NULL;	/* carried over */
 			if (role_changed)
 				wk_entry_stop(&next[nnext]);
 		}
-		else if (k < 0)
+		else
 		{
 			strlcpy(next[nnext].name, name, NAMEDATALEN);
 			next[nnext].slotno = -1;
 		}
-		else
-			continue;			/* listed twice */
-		next[nnext].next_start = 0;
-		nnext++;
+		next[nnext++].next_start = 0;
 	}
 	for (i = 0; i < wk_nentries; i++)
-		if (wk_entries[i].name[0] != '\0')
-			wk_entry_stop(&wk_entries[i]);
-
+		wk_entry_stop(&wk_entries[i]);	/* those not carried over */
 	if (wk_entries)
 		pfree(wk_entries);
 	wk_entries = next;
 	wk_nentries = nnext;
-	MemoryContextSwitchTo(old);
+}
+
+/* bring the entries in line with cognomega.databases and worker_role */
+static void
+wk_launcher_sync(void)
+{
+	char	   *raw;
+	List	   *names;
+
+	if (wk_parse_databases(&raw, &names))
+		wk_entries_rebuild(names, wk_launcher_track_role());
+	list_free(names);
+	pfree(raw);
 }
 
 /*
