@@ -55,11 +55,49 @@ typedef struct StatsCounters
 	int64		misses;
 } StatsCounters;
 
+/*
+ * The job's queries are few and fixed: their plans are kept for the life
+ * of the backend (a worker runs them every interval), keyed by their text.
+ * The plan cache replans them when the objects they use change.
+ */
+#define STATS_MAX_PLANS 8
+
+typedef struct StatsPlan
+{
+	char	   *sql;
+	SPIPlanPtr	plan;
+} StatsPlan;
+
+static StatsPlan stats_plans[STATS_MAX_PLANS];
+
+static SPIPlanPtr
+stats_plan(const char *sql, int nargs, Oid *types)
+{
+	int			i;
+	SPIPlanPtr	plan;
+
+	for (i = 0; i < STATS_MAX_PLANS && stats_plans[i].sql != NULL; i++)
+		if (strcmp(stats_plans[i].sql, sql) == 0)
+			return stats_plans[i].plan;
+	plan = SPI_prepare(sql, nargs, types);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare a cognomega stats query: %s",
+			 SPI_result_code_string(SPI_result));
+	if (i == STATS_MAX_PLANS)
+		return plan;			/* not kept: freed with the SPI context */
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "could not keep a cognomega stats plan");
+	stats_plans[i].sql = MemoryContextStrdup(TopMemoryContext, sql);
+	stats_plans[i].plan = plan;
+	return plan;
+}
+
 /* run a query that must succeed; returns SPI_processed */
 static uint64
 stats_exec(const char *sql, int nargs, Oid *types, Datum *values, int expect)
 {
-	int			rc = SPI_execute_with_args(sql, nargs, types, values, NULL, false, 0);
+	int			rc = SPI_execute_plan(stats_plan(sql, nargs, types), values, NULL,
+									  false, 0);
 
 	if (rc != expect)
 		elog(ERROR, "cognomega stats query failed: %s", SPI_result_code_string(rc));
