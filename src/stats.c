@@ -184,9 +184,8 @@ stats_read_counters(StatsCounters *c, int hits_col, int misses_col)
 	"              (SELECT c.premake FROM cognomega.part_config c WHERE c.parent = s.parent) AS premake," \
 	"              (SELECT pg_catalog.sum(pg_catalog.pg_total_relation_size(t.relid))" \
 	"                 FROM pg_catalog.pg_partition_tree(s.parent) t WHERE t.isleaf) AS size," \
-	"              (SELECT pg_catalog.sum(st.n_dead_tup)" \
-	"                 FROM pg_catalog.pg_partition_tree(s.parent) t" \
-	"                 JOIN pg_catalog.pg_stat_all_tables st ON st.relid = t.relid) AS dead" \
+	"              (SELECT pg_catalog.sum(pg_catalog.pg_stat_get_dead_tuples(t.relid))" \
+	"                 FROM pg_catalog.pg_partition_tree(s.parent) t WHERE t.isleaf) AS dead" \
 	"         FROM cognomega.partition_status s" \
 	"        WHERE s.partitions IS NOT NULL)" \
 	" INSERT INTO cognomega.stats_history (cache_entries, cache_bytes_used, cache_bytes_total," \
