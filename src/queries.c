@@ -793,12 +793,13 @@ cognomega_user_agents_overview(PG_FUNCTION_ARGS)
 static text *
 qry_query_sql(const char *name)
 {
-	Oid			nsp = qry_app_schema();
-
 	for (int k = 0; k < QRY_NKINDS; k++)
 	{
+		Oid			nsp;
+
 		if (strcmp(qry_defs[k].name, name) != 0)
 			continue;
+		nsp = qry_app_schema();
 		if (k == QRY_AGENT_ANALYTICS)
 			return cstring_to_text(qry_sql(k, nsp, qry_current_analytics_range(nsp)));
 		return cstring_to_text(qry_sql(k, nsp, NULL));
