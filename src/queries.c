@@ -411,26 +411,30 @@ qry_plan(QryKind kind, Oid nsp)
  * ----------------------------------------------------------------
  */
 
+/* the OIDs of the tables a document reads (ERROR naming setup if one is missing) */
+static void
+qry_deps(QryKind kind, Oid nsp, Oid *deps)
+{
+	for (int i = 0; i < qry_defs[kind].ndeps; i++)
+		deps[i] = qry_table_oid(qry_defs[kind].deps[i], nsp);
+}
+
 /*
  * Whether this call may use the cache: the cache is usable and the caller
  * may SELECT every table the document reads (table-level privilege; a
  * caller with only column privileges is answered uncached, and SPI checks
- * exactly what the query reads).  Fills deps with the tables' OIDs.
+ * exactly what the query reads).
  */
 static bool
-qry_cache_ok(QryKind kind, Oid nsp, Oid *deps)
+qry_cache_ok(QryKind kind, const Oid *deps)
 {
-	const QryDef *def = &qry_defs[kind];
 	Oid			role = GetUserId();
 
 	if (!cache_usable())
 		return false;
-	for (int i = 0; i < def->ndeps; i++)
-	{
-		deps[i] = qry_table_oid(def->deps[i], nsp);
+	for (int i = 0; i < qry_defs[kind].ndeps; i++)
 		if (pg_class_aclcheck(deps[i], role, ACL_SELECT) != ACLCHECK_OK)
 			return false;
-	}
 	return true;
 }
 
@@ -534,7 +538,8 @@ qry_document(QryKind kind, const pg_uuid_t *id, Datum *args, const char *key_ext
 	TimestampTz fence = 0;
 	Jsonb	   *doc;
 
-	cached = qry_cache_ok(kind, nsp, deps) && qry_key(key, kind, nsp, id, key_extra);
+	qry_deps(kind, nsp, deps);
+	cached = qry_cache_ok(kind, deps) && qry_key(key, kind, nsp, id, key_extra);
 	if (cached)
 	{
 		doc = cache_lookup(key);
@@ -711,9 +716,10 @@ qry_users_with_apps(ArrayType *ids, ReturnSetInfo *rsinfo)
 	TimestampTz fence = 0;
 	HTAB	   *htab = qry_distinct_ids(ids, &order, &n);
 
+	qry_deps(QRY_USERS_WITH_APPS, nsp, deps);
 	if (n == 0)
 		return;
-	cached = qry_cache_ok(QRY_USERS_WITH_APPS, nsp, deps);
+	cached = qry_cache_ok(QRY_USERS_WITH_APPS, deps);
 	misses = cached ? qry_users_from_cache(order, n, nsp) : n;
 	if (misses > 0)
 	{
