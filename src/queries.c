@@ -238,13 +238,17 @@ qry_sql_user_agents_overview(const char *s)
 static char *
 qry_analytics_bounds(Oid relid)
 {
-	Relation	rel = table_open(relid, AccessShareLock);
+	Relation	rel;
 	PartitionKey key;
 	PartitionBoundInfo bi;
 	char	   *lo = "";
 	char	   *hi = "";
 	char	   *result = NULL;
 
+	/* no lock for a caller who may not read it: the query will say so */
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		return NULL;
+	rel = table_open(relid, AccessShareLock);
 	if (rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE)
 		goto done;
 	key = RelationGetPartitionKey(rel);
