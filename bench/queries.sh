@@ -14,6 +14,7 @@
 # QRY_SECONDS (5 per run) QRY_CLIENTS (2).  Run as root from the repo root:
 #   bash bench/queries.sh
 set -euo pipefail
+[ -n "${QRY_DEBUG:-}" ] && set -x
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 . scripts/lib/cluster.sh
@@ -61,17 +62,20 @@ SELECT CASE WHEN jsonb_array_length(cognomega.user_with_apps(lpad(to_hex(7), 32,
        THEN 'check: documents match the tables' ELSE 'check FAILED' END;
 SQL
 
+pgoptions() {    # the cache is switched off for the uncached variant only
+    if [ "$1" = uncached ]; then echo "-c cognomega.cache_enabled=off"; fi
+}
+
 run_variant() {   # run_variant NAME -> prints tps
-    local v=$1 opts=""
-    [ "$v" = uncached ] && opts="-c cognomega.cache_enabled=off"
-    PGOPTIONS="$opts" pgbench -n -M prepared -c "$clients" -j "$clients" -T "$seconds" \
-        -D users="$users" -f "$dir/$v.sql" 2>/dev/null |
-        sed -n 's/^tps = \([0-9.]*\) .*/\1/p'
+    local v=$1
+    PGOPTIONS="$(pgoptions "$v")" pgbench -n -M prepared -c "$clients" -j "$clients" -T "$seconds" \
+        -D users="$users" -f "$dir/$v.sql" 2>"$dir/pgbench.err" |
+        sed -n "s/^tps = \([0-9.]*\) .*/\1/p" || true
 }
 
 # warm up: fills the cache and the buffers, plans every statement
 for v in "${variants[@]}"; do
-    PGOPTIONS="$([ "$v" = uncached ] && echo "-c cognomega.cache_enabled=off")" \
+    PGOPTIONS="$(pgoptions "$v")" \
         pgbench -n -M prepared -c "$clients" -j "$clients" -T 1 -D users="$users" \
         -f "$dir/$v.sql" >/dev/null 2>&1 || true
 done
@@ -82,8 +86,8 @@ for r in $(seq 1 "$rounds"); do
     line="round $r:"
     for v in "${variants[@]}"; do
         tps=$(run_variant "$v")
-        [ -n "$tps" ] || { echo "pgbench failed for $v"; exit 1; }
-        total[$v]=$(echo "${total[$v]} + $tps" | bc -l)
+        [ -n "$tps" ] || { echo "pgbench failed for $v:"; cat "$dir/pgbench.err"; exit 1; }
+        total[$v]=$(awk -v a="${total[$v]}" -v b="$tps" 'BEGIN { print a + b }')
         line+=$(printf ' %s=%.0f' "$v" "$tps")
     done
     echo "$line"
@@ -92,9 +96,9 @@ done
 echo
 printf '%-10s %12s\n' variant "tps (mean)"
 for v in "${variants[@]}"; do
-    printf '%-10s %12.0f\n' "$v" "$(echo "${total[$v]} / $rounds" | bc -l)"
+    printf '%-10s %12.0f\n' "$v" "$(awk -v a="${total[$v]}" -v n="$rounds" 'BEGIN { print a / n }')"
 done
-ratio() { echo "${total[$1]} / ${total[$2]}" | bc -l; }
+ratio() { awk -v a="${total[$1]}" -v b="${total[$2]}" 'BEGIN { print (b > 0 ? a / b : 0) }'; }
 echo
 printf 'cached / join     = %5.2fx   (target >= 2)\n' "$(ratio cached join)"
 printf 'cached / seed     = %5.2fx\n' "$(ratio cached seed)"
