@@ -179,52 +179,53 @@ qry_schema_name(Oid nsp)
 	return quote_identifier(name);
 }
 
-/* the document of user u: all its columns as they are now, apps newest first */
+/*
+ * The documents are built as to_jsonb() of a row whose columns are the
+ * document's keys: a whole-row reference for the user, ARRAY() of rows for
+ * the lists.  That is about twice as fast as jsonb_agg(jsonb_build_object())
+ * (no intermediate jsonb per element) and yields the same jsonb.
+ */
+
+/* FROM clause giving, for each user u, r = (user, apps) */
 static char *
-qry_user_doc_expr(const char *s)
+qry_user_doc_from(const char *s)
 {
-	return psprintf("pg_catalog.jsonb_build_object("
-					"'user', pg_catalog.to_jsonb(u), "
-					"'apps', COALESCE((SELECT pg_catalog.jsonb_agg("
-					"pg_catalog.jsonb_build_object('id', a.id, 'title', a.title, "
-					"'status', a.status, 'created_at', a.created_at) "
-					"ORDER BY a.created_at DESC NULLS LAST, a.id) "
-					"FROM %s.generated_apps a WHERE a.user_id = u.id), "
-					"'[]'::pg_catalog.jsonb))", s);
+	return psprintf("FROM %s.users u CROSS JOIN LATERAL (SELECT u AS \"user\", "
+					"ARRAY(SELECT x FROM (SELECT a.id, a.title, a.status, a.created_at "
+					"FROM %s.generated_apps a WHERE a.user_id = u.id "
+					"ORDER BY a.created_at DESC NULLS LAST, a.id) x) AS apps) r",
+					s, s);
 }
 
 static char *
 qry_sql_user_with_apps(const char *s)
 {
-	return psprintf("SELECT %s FROM %s.users u WHERE u.id = $1",
-					qry_user_doc_expr(s), s);
+	return psprintf("SELECT pg_catalog.to_jsonb(r) %s WHERE u.id = $1",
+					qry_user_doc_from(s));
 }
 
 static char *
 qry_sql_users_with_apps(const char *s)
 {
-	return psprintf("SELECT u.id, %s FROM %s.users u WHERE u.id = ANY ($1)",
-					qry_user_doc_expr(s), s);
+	return psprintf("SELECT u.id, pg_catalog.to_jsonb(r) %s WHERE u.id = ANY ($1)",
+					qry_user_doc_from(s));
 }
 
 static char *
 qry_sql_user_agents_overview(const char *s)
 {
-	return psprintf("SELECT pg_catalog.jsonb_build_object("
-					"'user_id', u.id, "
-					"'agents', COALESCE((SELECT pg_catalog.jsonb_agg("
-					"pg_catalog.jsonb_build_object('id', g.id, 'name', g.name, "
-					"'type', g.type, 'status', g.status, 'created_at', g.created_at, "
-					"'pending', c.pending, 'in_progress', c.in_progress) "
-					"ORDER BY g.created_at DESC NULLS LAST, g.id) "
+	return psprintf("SELECT pg_catalog.to_jsonb(r) FROM %s.users u "
+					"CROSS JOIN LATERAL (SELECT u.id AS user_id, "
+					"ARRAY(SELECT x FROM (SELECT g.id, g.name, g.type, g.status, "
+					"g.created_at, c.pending, c.in_progress "
 					"FROM %s.ai_agents g CROSS JOIN LATERAL (SELECT "
 					"pg_catalog.count(*) FILTER (WHERE t.status = 'pending') AS pending, "
 					"pg_catalog.count(*) FILTER (WHERE t.status = 'in_progress') AS in_progress "
 					"FROM %s.ai_agent_tasks t WHERE t.agent_id = g.id "
 					"AND t.status IN ('pending', 'in_progress')) c "
-					"WHERE g.user_id = u.id AND g.status = 'active'), "
-					"'[]'::pg_catalog.jsonb)) "
-					"FROM %s.users u WHERE u.id = $1", s, s, s);
+					"WHERE g.user_id = u.id AND g.status = 'active' "
+					"ORDER BY g.created_at DESC NULLS LAST, g.id) x) AS agents) r "
+					"WHERE u.id = $1", s, s, s);
 }
 
 /*

@@ -71,9 +71,11 @@ SET ROLE regress_qry_reader;
 SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000001') #>> '{apps,0,title}' AS title;
 RESET ROLE;
 
--- no USAGE on the schema: permission denied too
+-- no USAGE on the schema: permission denied too (raised while parsing: the
+-- error position would depend on the query text, so only the SQLSTATE is shown)
 REVOKE USAGE ON SCHEMA qry_priv FROM regress_qry_reader;
 SET ROLE regress_qry_reader;
+\set VERBOSITY sqlstate
 SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000001');
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
