@@ -105,6 +105,7 @@ static const QryDef qry_defs[QRY_NKINDS] = {
 static Oid	qry_schema = InvalidOid;
 static SPIPlanPtr qry_plans[QRY_NKINDS];
 static char *qry_analytics_range = NULL;	/* TopMemoryContext */
+static uint32 qry_schema_hash = 0;	/* its syscache hash, for the callback */
 static bool qry_schema_changed = false;
 static bool qry_callback_registered = false;
 
@@ -135,11 +136,12 @@ qry_forget_plans(void)
 	qry_analytics_range = NULL;
 }
 
-/* a schema was renamed or dropped: our texts may name it wrongly */
+/* our schema was renamed or dropped (or all caches reset): texts may name it wrongly */
 static void
 qry_namespace_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
-	qry_schema_changed = true;
+	if (hashvalue == 0 || hashvalue == qry_schema_hash)
+		qry_schema_changed = true;
 }
 
 /*
@@ -161,6 +163,7 @@ qry_app_schema(void)
 	{
 		qry_forget_plans();
 		qry_schema = nsp;
+		qry_schema_hash = GetSysCacheHashValue1(NAMESPACEOID, ObjectIdGetDatum(nsp));
 		qry_schema_changed = false;
 	}
 	return nsp;
