@@ -1,23 +1,618 @@
 /*-------------------------------------------------------------------------
  *
  * setup.c
- *		Data model and recommended compound indexes.  (Stub: the foundation
- *		issue fills this in.)
+ *		The platform's data model and its recommended compound indexes:
+ *		cognomega.setup(), cognomega.app_schema() and setup_app_schema().
+ *
+ * setup() runs as an ordinary SECURITY INVOKER function, after CREATE
+ * EXTENSION, so the tables it creates belong to its caller and are not
+ * members of the extension: DROP EXTENSION never drops them.  Everything it
+ * does goes through SPI as SQL, so PostgreSQL's own permission checks, event
+ * triggers and hooks apply; one function call is one transaction, so an
+ * error leaves nothing half created.  Existing tables are only checked and
+ * completed (missing indexes, partitioning of an empty parent), never
+ * rewritten or dropped.
+ *
+ * The list of recommended indexes, the test "an equivalent index exists"
+ * and the DDL text live in SQL (sql/src/10_setup.sql), shared with the
+ * index_status view and missing_index_ddl(); this file orchestrates.
+ *
+ * Locking contract: setup() takes SHARE ROW EXCLUSIVE on
+ * cognomega.setup_config for the rest of its transaction, so concurrent
+ * setup() calls run one after the other (the second sees what the first
+ * created and does nothing); readers of setup_config are not blocked.  DDL
+ * takes the locks PostgreSQL takes for it.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/table.h"
+#include "catalog/catalog.h"
+#include "catalog/namespace.h"
+#include "catalog/partition.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/partcache.h"
+#include "utils/rel.h"
+
 #include "cognomega.h"
 #include "setup.h"
+
+/* A column every platform table of that name must have, with its type. */
+typedef struct SetupColumn
+{
+	const char *table;
+	const char *column;
+	Oid			type;
+} SetupColumn;
+
+/* A platform table and its CREATE TABLE; %1$s is the quoted schema. */
+typedef struct SetupTable
+{
+	const char *name;
+	const char *ddl;
+} SetupTable;
+
+/* Where setup() is writing its result lines. */
+typedef struct SetupOut
+{
+	Tuplestorestate *store;
+	TupleDesc	desc;
+} SetupOut;
+
+#define SETUP_ANALYTICS "ai_agent_analytics"
+#define SETUP_CREATE_PARENT \
+	"cognomega.create_parent(regclass,text,interval,integer,timestamp with time zone,interval,boolean)"
+
+static const SetupColumn setup_columns[] = {
+	{"users", "id", UUIDOID},
+	{"users", "email", TEXTOID},
+	{"users", "subscription_tier", TEXTOID},
+	{"users", "subscription_status", TEXTOID},
+	{"users", "is_active", BOOLOID},
+	{"users", "created_at", TIMESTAMPTZOID},
+	{"generated_apps", "id", UUIDOID},
+	{"generated_apps", "user_id", UUIDOID},
+	{"generated_apps", "title", TEXTOID},
+	{"generated_apps", "status", TEXTOID},
+	{"generated_apps", "created_at", TIMESTAMPTZOID},
+	{"payments", "id", UUIDOID},
+	{"payments", "user_id", UUIDOID},
+	{"payments", "amount", NUMERICOID},
+	{"payments", "currency", TEXTOID},
+	{"payments", "status", TEXTOID},
+	{"payments", "created_at", TIMESTAMPTZOID},
+	{"voice_commands", "id", UUIDOID},
+	{"voice_commands", "user_id", UUIDOID},
+	{"voice_commands", "language", TEXTOID},
+	{"voice_commands", "transcript", TEXTOID},
+	{"voice_commands", "created_at", TIMESTAMPTZOID},
+	{"ai_agents", "id", UUIDOID},
+	{"ai_agents", "user_id", UUIDOID},
+	{"ai_agents", "name", TEXTOID},
+	{"ai_agents", "type", TEXTOID},
+	{"ai_agents", "status", TEXTOID},
+	{"ai_agents", "created_at", TIMESTAMPTZOID},
+	{"ai_agent_tasks", "id", UUIDOID},
+	{"ai_agent_tasks", "agent_id", UUIDOID},
+	{"ai_agent_tasks", "priority", INT4OID},
+	{"ai_agent_tasks", "status", TEXTOID},
+	{"ai_agent_tasks", "payload", JSONBOID},
+	{"ai_agent_tasks", "created_at", TIMESTAMPTZOID},
+	{"ai_agent_analytics", "agent_id", UUIDOID},
+	{"ai_agent_analytics", "period", TEXTOID},
+	{"ai_agent_analytics", "total_interactions", INT8OID},
+	{"ai_agent_analytics", "success_rate", NUMERICOID},
+	{"ai_agent_analytics", "cost_per_interaction", NUMERICOID},
+	{"ai_agent_analytics", "created_at", TIMESTAMPTZOID},
+};
+
+/*
+ * In dependency order.  Foreign keys get a plain index on their column when
+ * no recommended index leads with it unconditionally (cascading deletes and
+ * "all apps of a user" need one); statuses and tiers are free text so the
+ * application can add states without a migration.
+ */
+static const SetupTable setup_tables[] = {
+	{"users",
+		"CREATE TABLE %1$s.users ("
+		" id uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),"
+		" email text NOT NULL UNIQUE CHECK (email <> ''),"
+		" subscription_tier text NOT NULL DEFAULT 'free',"
+		" subscription_status text NOT NULL DEFAULT 'active',"
+		" is_active boolean NOT NULL DEFAULT true,"
+		" created_at timestamptz NOT NULL DEFAULT pg_catalog.now())"},
+	{"generated_apps",
+		"CREATE TABLE %1$s.generated_apps ("
+		" id uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),"
+		" user_id uuid NOT NULL REFERENCES %1$s.users (id) ON DELETE CASCADE,"
+		" title text,"
+		" status text NOT NULL DEFAULT 'generating',"
+		" created_at timestamptz NOT NULL DEFAULT pg_catalog.now());"
+		"CREATE INDEX generated_apps_user_id_idx ON %1$s.generated_apps (user_id)"},
+	{"payments",
+		"CREATE TABLE %1$s.payments ("
+		" id uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),"
+		" user_id uuid NOT NULL REFERENCES %1$s.users (id),"
+		" amount numeric NOT NULL CHECK (amount >= 0),"
+		" currency text NOT NULL DEFAULT 'USD' CHECK (pg_catalog.char_length(currency) = 3),"
+		" status text NOT NULL DEFAULT 'pending',"
+		" created_at timestamptz NOT NULL DEFAULT pg_catalog.now());"
+		"CREATE INDEX payments_user_id_idx ON %1$s.payments (user_id)"},
+	{"voice_commands",
+		"CREATE TABLE %1$s.voice_commands ("
+		" id uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),"
+		" user_id uuid NOT NULL REFERENCES %1$s.users (id) ON DELETE CASCADE,"
+		" language text NOT NULL DEFAULT 'en',"
+		" transcript text,"
+		" created_at timestamptz NOT NULL DEFAULT pg_catalog.now())"},
+	{"ai_agents",
+		"CREATE TABLE %1$s.ai_agents ("
+		" id uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),"
+		" user_id uuid NOT NULL REFERENCES %1$s.users (id) ON DELETE CASCADE,"
+		" name text,"
+		" type text,"
+		" status text NOT NULL DEFAULT 'active',"
+		" created_at timestamptz NOT NULL DEFAULT pg_catalog.now());"
+		"CREATE INDEX ai_agents_user_id_idx ON %1$s.ai_agents (user_id)"},
+	{"ai_agent_tasks",
+		"CREATE TABLE %1$s.ai_agent_tasks ("
+		" id uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),"
+		" agent_id uuid NOT NULL REFERENCES %1$s.ai_agents (id) ON DELETE CASCADE,"
+		" priority integer NOT NULL DEFAULT 0,"
+		" status text NOT NULL DEFAULT 'pending',"
+		" payload jsonb NOT NULL DEFAULT '{}',"
+		" created_at timestamptz NOT NULL DEFAULT pg_catalog.now());"
+		"CREATE INDEX ai_agent_tasks_agent_id_status_idx ON %1$s.ai_agent_tasks (agent_id, status)"},
+	{"ai_agent_analytics",
+		"CREATE TABLE %1$s.ai_agent_analytics ("
+		" agent_id uuid NOT NULL,"
+		" period text NOT NULL,"
+		" total_interactions bigint NOT NULL DEFAULT 0 CHECK (total_interactions >= 0),"
+		" success_rate numeric CHECK (success_rate BETWEEN 0 AND 1),"
+		" cost_per_interaction numeric CHECK (cost_per_interaction >= 0),"
+		" created_at timestamptz NOT NULL DEFAULT pg_catalog.now())"
+		" PARTITION BY RANGE (created_at)"},
+};
+
+static void setup_internal(const char *schema, SetupOut *out);
+static Oid	setup_check_schema(const char *schema);
+static void setup_check_table(Oid nsp, const char *schema, const char *table);
+static void setup_check_column(Oid relid, const char *schema,
+							   const SetupColumn *col);
+static void setup_record_schema(const char *schema, SetupOut *out);
+static void setup_create_tables(Oid nsp, const char *schema, SetupOut *out);
+static void setup_partitioning(Oid nsp, const char *schema, SetupOut *out);
+static bool setup_is_range_on_created_at(Oid relid);
+static bool setup_is_managed(Oid relid);
+static void setup_manage(Oid relid, const char *qualified, SetupOut *out);
+static void setup_default_partition(Oid relid, Oid nsp, const char *qualified,
+									SetupOut *out);
+static void setup_create_indexes(SetupOut *out);
+static char *setup_recorded_schema(bool fresh);
+static Oid	setup_config_relid(void);
+static void setup_spi(const char *sql, int expected);
+static bool setup_spi_bool(const char *sql);
+static Oid	setup_config_owner(void);
+static void setup_emit(SetupOut *out, const char *fmt,...) pg_attribute_printf(2, 3);
+
+PG_FUNCTION_INFO_V1(cognomega_setup);
+
+/*
+ * cognomega.setup(app_schema name) RETURNS SETOF text
+ */
+Datum
+cognomega_setup(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	SetupOut	out;
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	out.store = rsinfo->setResult;
+	out.desc = rsinfo->setDesc;
+	setup_internal(NameStr(*PG_GETARG_NAME(0)), &out);
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(cognomega_app_schema);
+
+/*
+ * cognomega.app_schema() RETURNS name: the recorded schema, or 55000.
+ */
+Datum
+cognomega_app_schema(PG_FUNCTION_ARGS)
+{
+	Oid			nsp = setup_app_schema(false);
+
+	PG_RETURN_DATUM(DirectFunctionCall1(namein,
+										CStringGetDatum(get_namespace_name(nsp))));
+}
 
 Oid
 setup_app_schema(bool missing_ok)
 {
-	if (!missing_ok)
+	char	   *schema = setup_recorded_schema(false);
+	Oid			nsp;
+
+	if (schema == NULL)
+	{
+		if (missing_ok)
+			return InvalidOid;
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the platform tables are not set up"),
-				 errhint("Run SELECT cognomega.setup(); first.")));
-	return InvalidOid;
+				 errhint("Run cognomega.setup() to create them.")));
+	}
+	nsp = get_namespace_oid(schema, true);
+	if (!OidIsValid(nsp) && !missing_ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_SCHEMA),
+				 errmsg("schema \"%s\" recorded by cognomega.setup() does not exist",
+						schema),
+				 errhint("Run cognomega.setup() again with the schema of the platform tables.")));
+	return nsp;
+}
+
+static void
+setup_internal(const char *schema, SetupOut *out)
+{
+	Oid			nsp = setup_check_schema(schema);
+	const char *quoted = quote_identifier(schema);
+	int			i;
+
+	LockRelationOid(setup_config_relid(), ShareRowExclusiveLock);
+	for (i = 0; i < lengthof(setup_tables); i++)
+		setup_check_table(nsp, schema, setup_tables[i].name);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	setup_record_schema(schema, out);
+	setup_create_tables(nsp, quoted, out);
+	setup_partitioning(nsp, quoted, out);
+	setup_create_indexes(out);
+	SPI_finish();
+}
+
+/*
+ * The schema must exist, be an ordinary one, and the caller must be allowed
+ * to create in it (checked even when everything exists, so that only those
+ * who could have created the tables can point the extension at them).
+ */
+static Oid
+setup_check_schema(const char *schema)
+{
+	Oid			nsp = get_namespace_oid(schema, false);
+	AclResult	acl;
+
+	if (IsCatalogNamespace(nsp) || IsToastNamespace(nsp) ||
+		isAnyTempNamespace(nsp) ||
+		nsp == get_namespace_oid("cognomega", false))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot create the platform tables in schema \"%s\"",
+						schema),
+				 errdetail("System, temporary and the extension's own schemas cannot hold user data."),
+				 errhint("Create a schema for the platform tables, or use public.")));
+
+	acl = pg_namespace_aclcheck(nsp, GetUserId(), ACL_CREATE);
+	if (acl != ACLCHECK_OK)
+		aclcheck_error(acl, OBJECT_SCHEMA, schema);
+	return nsp;
+}
+
+/* An existing object of a platform table's name must be a compatible table. */
+static void
+setup_check_table(Oid nsp, const char *schema, const char *table)
+{
+	Oid			relid = get_relname_relid(table, nsp);
+	char		kind;
+	int			i;
+
+	if (!OidIsValid(relid))
+		return;
+	kind = get_rel_relkind(relid);
+	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s.%s\" is not a table", schema, table),
+				 errdetail("cognomega.setup() needs the name for a platform table.")));
+
+	for (i = 0; i < lengthof(setup_columns); i++)
+		if (strcmp(setup_columns[i].table, table) == 0)
+			setup_check_column(relid, schema, &setup_columns[i]);
+}
+
+/*
+ * The exact type is required (no domain, no varchar for text): the index
+ * predicates and the query functions are written for it.
+ */
+static void
+setup_check_column(Oid relid, const char *schema, const SetupColumn *col)
+{
+	AttrNumber	att = get_attnum(relid, col->column);
+	Oid			type;
+
+	if (att == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s.%s\" does not exist",
+						col->column, schema, col->table),
+				 errdetail("The platform table %s needs a column %s of type %s.",
+						   col->table, col->column, format_type_be(col->type)),
+				 errhint("Add the column, or set up the platform tables in another schema.")));
+
+	type = get_atttype(relid, att);
+	if (type != col->type)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" of relation \"%s.%s\" is of type %s, not %s",
+						col->column, schema, col->table,
+						format_type_be(type), format_type_be(col->type)),
+				 errdetail("The platform tables need the exact types of cognomega's data model."),
+				 errhint("Change the column's type, or set up the platform tables in another schema.")));
+}
+
+/*
+ * Remember the schema.  The caller need not have rights on the config
+ * table: the row is written as the table's owner, and only setup() does.
+ */
+static void
+setup_record_schema(const char *schema, SetupOut *out)
+{
+	char	   *old = setup_recorded_schema(true);
+	Oid			save_userid;
+	int			save_sec;
+	Oid			argtypes[1] = {NAMEOID};
+	Datum		args[1];
+
+	if (old != NULL && strcmp(old, schema) == 0)
+		return;
+
+	args[0] = DirectFunctionCall1(namein, CStringGetDatum(schema));
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(setup_config_owner(),
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	if (SPI_execute_with_args("INSERT INTO cognomega.setup_config (app_schema)"
+							  " VALUES ($1) ON CONFLICT (singleton) DO UPDATE"
+							  " SET app_schema = excluded.app_schema,"
+							  " set_up_at = excluded.set_up_at",
+							  1, argtypes, args, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not record the app schema");
+	SetUserIdAndSecContext(save_userid, save_sec);
+
+	if (old == NULL)
+		setup_emit(out, "recorded app schema %s", schema);
+	else
+		setup_emit(out, "app schema changed from %s to %s", old, schema);
+}
+
+static void
+setup_create_tables(Oid nsp, const char *schema, SetupOut *out)
+{
+	int			i;
+
+	for (i = 0; i < lengthof(setup_tables); i++)
+	{
+		if (OidIsValid(get_relname_relid(setup_tables[i].name, nsp)))
+			continue;
+		setup_spi(psprintf(setup_tables[i].ddl, schema), SPI_OK_UTILITY);
+		setup_emit(out, "created table %s.%s", schema,
+				   quote_identifier(setup_tables[i].name));
+	}
+}
+
+/*
+ * ai_agent_analytics becomes a managed parent (monthly, 3 ahead, no
+ * retention) through partition management when it is installed; otherwise
+ * it at least gets a default partition so that inserts work.  A table the
+ * DBA made without RANGE (created_at) partitioning is left as it is.
+ */
+static void
+setup_partitioning(Oid nsp, const char *schema, SetupOut *out)
+{
+	Oid			relid = get_relname_relid(SETUP_ANALYTICS, nsp);
+	char	   *qualified = psprintf("%s.%s", schema, SETUP_ANALYTICS);
+
+	if (!setup_is_range_on_created_at(relid))
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("table %s is not partitioned by RANGE (created_at)",
+						qualified),
+				 errdetail("cognomega.setup() does not rewrite existing tables, so partition management is not set up for it.")));
+		return;
+	}
+	if (setup_is_managed(relid))
+		return;
+	if (setup_spi_bool("SELECT pg_catalog.to_regprocedure('" SETUP_CREATE_PARENT "') IS NOT NULL"))
+		setup_manage(relid, qualified, out);
+	else
+		setup_default_partition(relid, nsp, qualified, out);
+}
+
+static bool
+setup_is_range_on_created_at(Oid relid)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	PartitionKey key = RelationGetPartitionKey(rel);
+	bool		ok;
+
+	ok = key != NULL && key->strategy == PARTITION_STRATEGY_RANGE &&
+		key->partnatts == 1 &&
+		key->partattrs[0] == get_attnum(relid, "created_at");
+	table_close(rel, NoLock);
+	return ok;
+}
+
+/* Whether partition management already manages relid. */
+static bool
+setup_is_managed(Oid relid)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1] = {ObjectIdGetDatum(relid)};
+
+	if (!setup_spi_bool("SELECT pg_catalog.to_regclass('cognomega.part_config') IS NOT NULL"))
+		return false;
+	if (SPI_execute_with_args("SELECT FROM cognomega.part_config"
+							  " WHERE parent OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
+							  1, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read cognomega.part_config");
+	return SPI_processed > 0;
+}
+
+static void
+setup_manage(Oid relid, const char *qualified, SetupOut *out)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1] = {ObjectIdGetDatum(relid)};
+	bool		isnull;
+	int32		created;
+
+	if (SPI_execute_with_args("SELECT cognomega.create_parent($1::pg_catalog.regclass,"
+							  " 'created_at', '1 month', 3)",
+							  1, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not call cognomega.create_parent()");
+	created = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+										  SPI_tuptable->tupdesc, 1, &isnull));
+	setup_emit(out, "partitioned %s: managed monthly, 3 partitions ahead, %d partitions created",
+			   qualified, isnull ? 0 : created);
+}
+
+static void
+setup_default_partition(Oid relid, Oid nsp, const char *qualified,
+						SetupOut *out)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1] = {ObjectIdGetDatum(nsp)};
+	char	   *name;
+
+	if (OidIsValid(get_default_partition_oid(relid)))
+		return;
+	if (SPI_execute_with_args("SELECT pg_catalog.quote_ident(cognomega._free_relname($1,"
+							  " 'ai_agent_analytics_default'))",
+							  1, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not choose a partition name");
+	name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	setup_spi(psprintf("CREATE TABLE %s.%s PARTITION OF %s DEFAULT",
+					   quote_identifier(get_namespace_name(nsp)), name, qualified),
+			  SPI_OK_UTILITY);
+	setup_emit(out, "partitioned %s: created default partition %s (partition management is not installed)",
+			   qualified, name);
+}
+
+/* Create each missing recommended index (plain CREATE INDEX). */
+static void
+setup_create_indexes(SetupOut *out)
+{
+	List	   *stmts = NIL;
+	List	   *lines = NIL;
+	ListCell   *s,
+			   *l;
+	uint64		i;
+
+	setup_spi("SELECT stmt, line FROM cognomega._setup_index_ddl()", SPI_OK_SELECT);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		stmts = lappend(stmts, SPI_getvalue(SPI_tuptable->vals[i],
+											SPI_tuptable->tupdesc, 1));
+		lines = lappend(lines, SPI_getvalue(SPI_tuptable->vals[i],
+											SPI_tuptable->tupdesc, 2));
+	}
+	forboth(s, stmts, l, lines)
+	{
+		setup_spi(lfirst(s), SPI_OK_UTILITY);
+		setup_emit(out, "%s", (char *) lfirst(l));
+	}
+}
+
+/*
+ * The recorded schema name, allocated in the caller's memory context; NULL
+ * when setup() has not run.  fresh: read with a new snapshot (setup(), after
+ * waiting for a concurrent setup() to commit) rather than the caller's.
+ */
+static char *
+setup_recorded_schema(bool fresh)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	char	   *result = NULL;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute("SELECT app_schema FROM cognomega.setup_config", !fresh, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read cognomega.setup_config");
+	if (SPI_processed > 0)
+		result = MemoryContextStrdup(caller,
+									 SPI_getvalue(SPI_tuptable->vals[0],
+												  SPI_tuptable->tupdesc, 1));
+	SPI_finish();
+	return result;
+}
+
+static Oid
+setup_config_relid(void)
+{
+	return get_relname_relid("setup_config",
+							 get_namespace_oid("cognomega", false));
+}
+
+/* Run one statement through SPI; anything but the expected result is a bug. */
+static void
+setup_spi(const char *sql, int expected)
+{
+	int			rc = SPI_execute(sql, false, 0);
+
+	if (rc != expected)
+		elog(ERROR, "SPI_execute(\"%s\") returned %s", sql, SPI_result_code_string(rc));
+}
+
+/* The value of a query returning one non-null boolean. */
+static bool
+setup_spi_bool(const char *sql)
+{
+	bool		isnull;
+
+	setup_spi(sql, SPI_OK_SELECT);
+	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+									  SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+static Oid
+setup_config_owner(void)
+{
+	Relation	rel = table_open(setup_config_relid(), AccessShareLock);
+	Oid			owner = rel->rd_rel->relowner;
+
+	table_close(rel, AccessShareLock);
+	return owner;
+}
+
+static void
+setup_emit(SetupOut *out, const char *fmt,...)
+{
+	StringInfoData buf;
+	Datum		value;
+	bool		isnull = false;
+
+	initStringInfo(&buf);
+	for (;;)
+	{
+		va_list		args;
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&buf, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&buf, needed);
+	}
+	value = CStringGetTextDatum(buf.data);
+	tuplestore_putvalues(out->store, out->desc, &value, &isnull);
 }

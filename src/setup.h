@@ -11,9 +11,13 @@
 #include "postgres.h"
 
 /*
- * OID of the schema cognomega.setup() recorded.  When setup has not run,
- * raises ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE naming cognomega.setup()
- * unless missing_ok, in which case it returns InvalidOid.
+ * OID of the schema cognomega.setup() recorded, read (through SPI, with the
+ * caller's snapshot) from cognomega.setup_config.  Unless missing_ok, raises
+ * ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE (hint: run cognomega.setup())
+ * when setup has not run and ERRCODE_UNDEFINED_SCHEMA when the recorded
+ * schema no longer exists; with missing_ok it returns InvalidOid instead.
+ * The platform tables are found there by their names (users,
+ * generated_apps, ..., ai_agent_analytics).
  */
 extern Oid	setup_app_schema(bool missing_ok);
 
