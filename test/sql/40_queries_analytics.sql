@@ -21,8 +21,10 @@ CREATE TABLE qry_an.an_2025_03 PARTITION OF qry_an.ai_agent_analytics FOR VALUES
 CREATE TABLE qry_an.an_2025_04 PARTITION OF qry_an.ai_agent_analytics FOR VALUES FROM ('2025-04-01 00:00+00') TO ('2025-05-01 00:00+00');
 CREATE TABLE qry_an.an_default PARTITION OF qry_an.ai_agent_analytics DEFAULT;
 -- the recommended index, if setup did not make it
+SET client_min_messages = warning;
 CREATE INDEX IF NOT EXISTS ai_agent_analytics_agent_id_period_created_at_idx
   ON qry_an.ai_agent_analytics (agent_id, period, created_at DESC);
+RESET client_min_messages;
 
 -- agent a1: daily rows in January, February and March; a2: only in January;
 -- a3: only a row outside every range partition (in the default one)

@@ -35,6 +35,8 @@ SELECT cognomega.user_with_apps(u.id) -> 'user' = to_jsonb(u) AS whole_row FROM 
 -- a column type change of a table the documents read
 ALTER TABLE qry_plans.generated_apps ALTER COLUMN title TYPE varchar(200);
 SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000001') #>> '{apps,0,title}' AS title;
+ALTER TABLE qry_plans.generated_apps ALTER COLUMN title TYPE text;
+SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000001') #>> '{apps,0,title}' AS title;
 
 -- dropping and re-creating the indexes neither breaks nor stales the plans
 CREATE TEMP TABLE qry_saved_indexes AS
