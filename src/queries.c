@@ -40,6 +40,7 @@
 #include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -107,7 +108,19 @@ static SPIPlanPtr qry_plans[QRY_NKINDS];
 static char *qry_analytics_range = NULL;	/* TopMemoryContext */
 static uint32 qry_schema_hash = 0;	/* its syscache hash, for the callback */
 static bool qry_schema_changed = false;
-static bool qry_callback_registered = false;
+static bool qry_callbacks_registered = false;
+
+/*
+ * What setup_app_schema() answered, kept until cognomega.setup_config
+ * changes (a statement trigger sends a relcache invalidation for it, see
+ * cognomega_queries_setup_changed) or the schema itself does: reading the
+ * config table through SPI on every call would cost more than a cache hit.
+ * qry_known_at is the invalidation count when the answer was read.
+ */
+static Oid	qry_known_schema = InvalidOid;
+static uint64 qry_known_at = 0;
+static uint64 qry_inval_count = 1;
+static Oid	qry_config_relid = InvalidOid;
 
 /* a user in users_with_apps: first position in the input, its document */
 typedef struct QryUserEntry
@@ -141,7 +154,36 @@ static void
 qry_namespace_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
 	if (hashvalue == 0 || hashvalue == qry_schema_hash)
+	{
 		qry_schema_changed = true;
+		qry_inval_count++;
+	}
+}
+
+/* cognomega.setup_config changed (or all relcache entries were reset) */
+static void
+qry_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == qry_config_relid)
+		qry_inval_count++;
+}
+
+/* setup_app_schema(), read again only after an invalidation */
+static Oid
+qry_known_app_schema(void)
+{
+	uint64		before = qry_inval_count;
+	Oid			nsp;
+
+	if (qry_known_at == qry_inval_count)
+		return qry_known_schema;
+	qry_config_relid = get_relname_relid("setup_config",
+										 get_namespace_oid("cognomega", false));
+	nsp = setup_app_schema(false);
+	/* keep the answer unless an invalidation arrived while reading it */
+	qry_known_schema = nsp;
+	qry_known_at = before;
+	return nsp;
 }
 
 /*
@@ -151,14 +193,16 @@ qry_namespace_callback(Datum arg, int cacheid, uint32 hashvalue)
 static Oid
 qry_app_schema(void)
 {
-	Oid			nsp = setup_app_schema(false);
+	Oid			nsp;
 
-	if (!qry_callback_registered)
+	if (!qry_callbacks_registered)
 	{
 		CacheRegisterSyscacheCallback(NAMESPACEOID, qry_namespace_callback,
 									  (Datum) 0);
-		qry_callback_registered = true;
+		CacheRegisterRelcacheCallback(qry_relcache_callback, (Datum) 0);
+		qry_callbacks_registered = true;
 	}
+	nsp = qry_known_app_schema();
 	if (nsp != qry_schema || qry_schema_changed)
 	{
 		qry_forget_plans();
@@ -831,4 +875,24 @@ Datum
 cognomega_query_sql(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_TEXT_P(qry_query_sql(text_to_cstring(PG_GETARG_TEXT_PP(0))));
+}
+
+PG_FUNCTION_INFO_V1(cognomega_queries_setup_changed);
+
+/*
+ * Statement trigger on cognomega.setup_config: tell every backend (at
+ * commit; this one at the next command) that the recorded schema may have
+ * changed, through a relcache invalidation of the config table.
+ */
+Datum
+cognomega_queries_setup_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("cognomega._queries_setup_changed() must be called as a trigger")));
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	return PointerGetDatum(NULL);
 }

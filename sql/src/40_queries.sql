@@ -51,3 +51,17 @@ AS 'MODULE_PATHNAME', 'cognomega_query_sql';
 
 COMMENT ON FUNCTION cognomega.query_sql(text) IS
 'the SQL a joined query function (user_with_apps, users_with_apps, agent_analytics, user_agents_overview) prepares now, for EXPLAIN';
+
+-- The query functions keep the schema setup() recorded per backend; this
+-- trigger tells every backend when cognomega.setup_config changes (a
+-- relcache invalidation of the table, delivered at commit).
+CREATE FUNCTION cognomega._queries_setup_changed()
+RETURNS trigger
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'cognomega_queries_setup_changed';
+
+REVOKE ALL ON FUNCTION cognomega._queries_setup_changed() FROM PUBLIC;
+
+CREATE TRIGGER queries_setup_changed
+AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON cognomega.setup_config
+FOR EACH STATEMENT EXECUTE FUNCTION cognomega._queries_setup_changed();
