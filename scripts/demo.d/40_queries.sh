@@ -1,16 +1,14 @@
 # Demo section: joined query functions (DESIGN.md section 3).
 # Sourced by scripts/demo with the cluster environment set, after data load.
 
-echo
-echo "=== 3. Joined query functions: one call per screen"
+section "Joined query functions: one call per screen"
 
 # the schema setup recorded, as the functions see it
-qry_schema=$(psql -X -At -c "SELECT substring(cognomega.query_sql('user_with_apps') from 'FROM (\S+)\.users u WHERE')" 2>/dev/null || true)
+qry_schema=$(psql -X -At -c "SELECT quote_ident(cognomega.app_schema())" 2>/dev/null || true)
 if [ -z "$qry_schema" ]; then
-    echo "(skipped: cognomega.setup() has not run)"
+    note "(skipped: cognomega.setup() has not run)"
 else
-    psql -X -q -v s="$qry_schema" <<'SQL'
-\pset pager off
+    sql -v s="$qry_schema" <<'SQL'
 SELECT user_id FROM :s.generated_apps GROUP BY user_id ORDER BY count(*) DESC, user_id LIMIT 1 \gset
 \echo 'user_with_apps(':user_id'), the first two apps shown:'
 SELECT jsonb_pretty(jsonb_set(d, '{apps}', (SELECT coalesce(jsonb_agg(e ORDER BY i), '[]') FROM
@@ -23,8 +21,11 @@ SELECT count(*) AS documents, sum(jsonb_array_length(doc -> 'apps')) AS apps
 SELECT n.agent_id, a.user_id AS agent_user, n.period
   FROM :s.ai_agent_analytics n JOIN :s.ai_agents a ON a.id = n.agent_id
  ORDER BY n.created_at DESC LIMIT 1 \gset
-\echo 'user_agents_overview: active agents with pending / in_progress task counts:'
-SELECT jsonb_pretty(cognomega.user_agents_overview(:'agent_user')) AS user_agents_overview;
+\echo 'user_agents_overview: active agents with pending / in_progress task counts (two shown):'
+SELECT jsonb_pretty(jsonb_set(d, '{agents}', (SELECT coalesce(jsonb_agg(e ORDER BY i), '[]') FROM
+         jsonb_array_elements(d -> 'agents') WITH ORDINALITY t(e, i) WHERE i <= 2)))
+       || E'\n(' || jsonb_array_length(d -> 'agents') || ' active agents in all)' AS user_agents_overview
+  FROM cognomega.user_agents_overview(:'agent_user') d;
 \echo 'agent_analytics: the newest row of an agent and period:'
 SELECT jsonb_pretty(cognomega.agent_analytics(:'agent_id', :'period')) AS agent_analytics;
 SELECT cognomega.query_sql('agent_analytics') AS q \gset
@@ -44,7 +45,8 @@ SELECT * FROM pg_temp.qry_scans(:'agent_id', :'period');
 SQL
 fi
 
-echo
-echo "user_with_apps vs the seed pattern, a hand-written join and a trivial query (short run):"
+note ""
+note "user_with_apps vs the seed pattern, a hand-written join and a trivial query"
+note "(bench/queries.sh, short run on its own throwaway cluster):"
 QRY_USERS=${QRY_USERS:-2000} QRY_ROUNDS=${QRY_ROUNDS:-1} QRY_SECONDS=${QRY_SECONDS:-2} \
     bash "$(dirname "${BASH_SOURCE[0]}")/../../bench/queries.sh" 2>&1 | sed -n '/^variant/,$p'
