@@ -318,7 +318,11 @@ done:
 	return result;
 }
 
-/* "a.created_at >= 'lo'::timestamptz AND ..." for the side(s) present */
+/*
+ * "a.created_at >= 'lo' AND a.created_at < 'hi'" (inside the range) or
+ * "a.created_at < 'lo' OR a.created_at >= 'hi'" (outside), for the sides
+ * present; NULLs are in neither.
+ */
 static char *
 qry_range_cond(const char *range, bool inside)
 {
@@ -337,32 +341,44 @@ qry_range_cond(const char *range, bool inside)
 	if (*hi != '\0')
 		appendStringInfo(&buf, "a.created_at %s %s::pg_catalog.timestamptz",
 						 inside ? "<" : ">=", quote_literal_cstr(hi));
-	if (!inside)
-		appendStringInfoString(&buf, " OR a.created_at IS NULL");
 	appendStringInfoChar(&buf, ')');
 	return buf.data;
 }
 
+/* one branch: the newest row of the agent and period meeting cond */
+static void
+qry_analytics_branch(StringInfo buf, const char *s, const char *cond)
+{
+	appendStringInfo(buf, "(SELECT a, a.created_at AS k FROM %s.ai_agent_analytics a "
+					 "WHERE a.agent_id = $1 AND a.period = $2 AND %s "
+					 "ORDER BY a.created_at DESC LIMIT 1) UNION ALL ", s, cond);
+}
+
+/*
+ * The newest of: the newest row inside the range the range partitions cover
+ * (partitions scanned newest first, stopping at the first with a row), the
+ * newest outside it (the default partition), and any row without created_at.
+ * Each branch follows the index (agent_id, period, created_at DESC).
+ * Without a usable range: the newest non-null, then any null.
+ */
 static char *
 qry_sql_agent_analytics(const char *s, const char *range)
 {
-	if (range == NULL)
-		return psprintf("SELECT pg_catalog.to_jsonb(a) "
-						"FROM %s.ai_agent_analytics a "
-						"WHERE a.agent_id = $1 AND a.period = $2 "
-						"ORDER BY a.created_at DESC NULLS LAST LIMIT 1", s);
+	StringInfoData buf;
 
-	return psprintf("SELECT pg_catalog.to_jsonb(r.a) FROM ("
-					"(SELECT a, a.created_at AS k FROM %s.ai_agent_analytics a "
-					"WHERE a.agent_id = $1 AND a.period = $2 AND %s "
-					"ORDER BY a.created_at DESC LIMIT 1) "
-					"UNION ALL "
-					"(SELECT a, a.created_at AS k FROM %s.ai_agent_analytics a "
-					"WHERE a.agent_id = $1 AND a.period = $2 AND %s "
-					"ORDER BY a.created_at DESC NULLS LAST LIMIT 1)"
-					") r ORDER BY r.k DESC NULLS LAST LIMIT 1",
-					s, qry_range_cond(range, true),
-					s, qry_range_cond(range, false));
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "SELECT pg_catalog.to_jsonb(r.a) FROM (");
+	if (range != NULL)
+	{
+		qry_analytics_branch(&buf, s, qry_range_cond(range, true));
+		qry_analytics_branch(&buf, s, qry_range_cond(range, false));
+	}
+	else
+		qry_analytics_branch(&buf, s, "a.created_at IS NOT NULL");
+	appendStringInfo(&buf, "(SELECT a, a.created_at AS k FROM %s.ai_agent_analytics a "
+					 "WHERE a.agent_id = $1 AND a.period = $2 AND a.created_at IS NULL "
+					 "LIMIT 1)) r ORDER BY r.k DESC NULLS LAST LIMIT 1", s);
+	return buf.data;
 }
 
 /* OID of one of the platform tables in the setup schema */
