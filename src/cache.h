@@ -44,7 +44,52 @@ extern Jsonb *cache_lookup(const char *key);
 extern bool cache_store(const char *key, Jsonb *value, int64 ttl_ms,
 						const Oid *deps, int ndeps, TimestampTz fence);
 
-/* remove expired entries; returns how many (the cache_sweep job) */
+/* remove expired (and stale) entries; returns how many (cache_sweep job) */
 extern int64 cache_sweep_expired(void);
+
+/* statistics, summed over partitions (the stats job) */
+typedef enum CacheCounter
+{
+	CACHE_HITS,
+	CACHE_MISSES,
+	CACHE_STORES,
+	CACHE_EVICTIONS,
+	CACHE_EXPIRATIONS,
+	CACHE_INVALIDATIONS,
+	CACHE_NCOUNTERS
+} CacheCounter;
+
+typedef struct CacheStats
+{
+	uint64		entries;
+	uint64		bytes_used;
+	uint64		bytes_total;
+	uint64		counters[CACHE_NCOUNTERS];	/* indexed by CacheCounter */
+} CacheStats;
+
+/* all zero when the library is not preloaded */
+extern void cache_read_stats(CacheStats *stats);
+
+/*
+ * Below: for the cache's own SQL functions (cache_sql.c, cache_query.c).
+ * Key spaces: cache_get/cache_put, the C API above, cached_query.
+ */
+#define CACHE_KIND_USER		'U'
+#define CACHE_KIND_API		'C'
+#define CACHE_KIND_QUERY	'Q'
+
+extern bool cache_attached(void);	/* preloaded and not in recovery */
+extern int64 cache_ttl_ms(int64 ttl_ms);
+extern Jsonb *cache_lookup_kind(char kind, const char *text, uint32 textlen,
+								Oid **relids, int *nrelids);
+extern bool cache_store_kind(char kind, const char *text, uint32 textlen,
+							 Jsonb *value, int64 ttl_ms, const Oid *relids,
+							 int nrelids, TimestampTz fence);
+extern bool cache_relation_storable(Oid relid);
+extern Jsonb *cache_get_internal(const char *key);
+extern bool cache_invalidate_key(char kind, const char *key);
+extern int64 cache_invalidate_relation_internal(Oid relid);
+extern int64 cache_clear_internal(void);
+extern void cache_reset_stats_internal(void);
 
 #endif							/* COGNOMEGA_CACHE_H */

@@ -26,9 +26,12 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
+#include "executor/executor.h"
+#include "tcop/utility.h"
 #include "utils/guc.h"
 
 #include "cognomega.h"
+#include "invalidate.h"
 
 PG_MODULE_MAGIC;
 
@@ -50,12 +53,21 @@ int			cognomega_maintenance_lock_timeout_ms = 5000;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+static ExecutorStart_hook_type prev_ExecutorStart = NULL;
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
 void		_PG_init(void);
 
 static void cognomega_define_gucs(void);
 static void cognomega_shmem_request(void);
 static void cognomega_shmem_startup(void);
+static void cognomega_ExecutorStart(QueryDesc *queryDesc, int eflags);
+static void cognomega_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+									 bool readOnlyTree,
+									 ProcessUtilityContext context,
+									 ParamListInfo params,
+									 QueryEnvironment *queryEnv,
+									 DestReceiver *dest, QueryCompletion *qc);
 
 void
 _PG_init(void)
@@ -72,6 +84,10 @@ _PG_init(void)
 	shmem_request_hook = cognomega_shmem_request;
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = cognomega_shmem_startup;
+	prev_ExecutorStart = ExecutorStart_hook;
+	ExecutorStart_hook = cognomega_ExecutorStart;
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = cognomega_ProcessUtility;
 
 	worker_register_launcher();
 }
@@ -94,6 +110,43 @@ cognomega_shmem_startup(void)
 
 	cache_shmem_startup();
 	worker_shmem_startup();
+}
+
+/* writes recorded for commit-time invalidation (invalidate.c) */
+static void
+cognomega_ExecutorStart(QueryDesc *queryDesc, int eflags)
+{
+	invalidate_executor_start(queryDesc, eflags);
+
+	if (prev_ExecutorStart)
+		prev_ExecutorStart(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+}
+
+/* COPY FROM, TRUNCATE, DDL and COMMIT PREPARED invalidate (invalidate.c) */
+static void
+cognomega_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+						 bool readOnlyTree, ProcessUtilityContext context,
+						 ParamListInfo params, QueryEnvironment *queryEnv,
+						 DestReceiver *dest, QueryCompletion *qc)
+{
+	volatile bool two_phase = invalidate_utility_begin(pstmt);
+
+	PG_TRY();
+	{
+		if (prev_ProcessUtility)
+			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+									params, queryEnv, dest, qc);
+	}
+	PG_FINALLY();
+	{
+		invalidate_utility_end(two_phase);
+	}
+	PG_END_TRY();
 }
 
 void

@@ -22,4 +22,13 @@
 #define COGNOMEGA_HAVE_RTEPERMINFO 1
 #endif
 
+/* the executor's permission check over a plan's range table */
+#if PG_VERSION_NUM >= 160000
+#define COGNOMEGA_CHECK_PLAN_PERMS(stmt) \
+	ExecCheckPermissions((stmt)->rtable, (stmt)->permInfos, true)
+#else
+#define COGNOMEGA_CHECK_PLAN_PERMS(stmt) \
+	ExecCheckRTPerms((stmt)->rtable, true)
+#endif
+
 #endif							/* COGNOMEGA_COMPAT_H */

@@ -1,0 +1,88 @@
+
+-- ---------------------------------------------------------------------------
+-- Part 3: shared-memory result cache (src/cache.c, src/cache_sql.c,
+-- src/invalidate.c).  Everything needs shared_preload_libraries.
+--
+-- Grants: reading and writing one's own entries (keys are scoped by
+-- database and current role) is for everyone.  cache_invalidate_relation
+-- is for the relation's owner (checked in C).  Dropping every entry,
+-- resetting statistics and sweeping are administrative: revoked from
+-- PUBLIC, a DBA grants them deliberately.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION cognomega.cache_put(key text, value jsonb,
+                                    ttl interval DEFAULT NULL,
+                                    depends_on regclass[] DEFAULT '{}')
+RETURNS bool
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'cognomega_cache_put';
+COMMENT ON FUNCTION cognomega.cache_put(text, jsonb, interval, regclass[]) IS
+    'store value under key for the current role; false when not stored';
+
+CREATE FUNCTION cognomega.cache_get(key text)
+RETURNS jsonb
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'cognomega_cache_get';
+COMMENT ON FUNCTION cognomega.cache_get(text) IS
+    'the valid entry stored under key for the current role, NULL on a miss';
+
+CREATE FUNCTION cognomega.cache_invalidate(key text)
+RETURNS bool
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'cognomega_cache_invalidate';
+COMMENT ON FUNCTION cognomega.cache_invalidate(text) IS
+    'remove the current role''s entry for key; true when there was one';
+
+CREATE FUNCTION cognomega.cache_invalidate_relation(rel regclass)
+RETURNS bigint
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'cognomega_cache_invalidate_relation';
+COMMENT ON FUNCTION cognomega.cache_invalidate_relation(regclass) IS
+    'invalidate every entry depending on rel (or its partition tree); returns entries removed';
+
+CREATE FUNCTION cognomega.cache_clear()
+RETURNS bigint
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'cognomega_cache_clear';
+COMMENT ON FUNCTION cognomega.cache_clear() IS
+    'remove every entry of every database and role; returns entries removed';
+
+CREATE FUNCTION cognomega.cached_query(query text, ttl interval DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'cognomega_cached_query';
+COMMENT ON FUNCTION cognomega.cached_query(text, interval) IS
+    'run a read-only query, its rows as a jsonb array, served from the cache when valid';
+
+CREATE FUNCTION cognomega.cache_sweep()
+RETURNS bigint
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'cognomega_cache_sweep';
+COMMENT ON FUNCTION cognomega.cache_sweep() IS
+    'remove expired and invalidated entries now; returns how many (the cache_sweep job)';
+
+CREATE FUNCTION cognomega.cache_reset_stats()
+RETURNS void
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'cognomega_cache_reset_stats';
+
+CREATE FUNCTION cognomega.cache_stats_internal(
+    OUT entries bigint, OUT bytes_used bigint, OUT bytes_total bigint,
+    OUT hits bigint, OUT misses bigint, OUT stores bigint,
+    OUT evictions bigint, OUT expirations bigint, OUT invalidations bigint,
+    OUT hit_ratio float8)
+RETURNS record
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'cognomega_cache_stats';
+
+CREATE VIEW cognomega.cache_stats AS
+    SELECT entries, bytes_used, bytes_total, hits, misses, stores,
+           evictions, expirations, invalidations, hit_ratio
+    FROM cognomega.cache_stats_internal();
+COMMENT ON VIEW cognomega.cache_stats IS
+    'result cache figures since server start or cache_reset_stats()';
+
+REVOKE ALL ON FUNCTION cognomega.cache_clear() FROM PUBLIC;
+REVOKE ALL ON FUNCTION cognomega.cache_reset_stats() FROM PUBLIC;
+REVOKE ALL ON FUNCTION cognomega.cache_sweep() FROM PUBLIC;
+GRANT SELECT ON cognomega.cache_stats TO PUBLIC;

@@ -1,0 +1,58 @@
+/*-------------------------------------------------------------------------
+ *
+ * invalidate.h
+ *		Write tracking and commit-time invalidation: the generation slots the
+ *		result cache (cache.c) validates its entries against.
+ *
+ * A "slot" is an index into a fixed shared array of generations.  Every
+ * relation maps to the slot of its partition root in its database; slot
+ * collisions only over-invalidate.  Each database also has an "epoch" slot
+ * (DDL, COMMIT PREPARED), and there is one global epoch (cache_clear).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef COGNOMEGA_INVALIDATE_H
+#define COGNOMEGA_INVALIDATE_H
+
+#include "postgres.h"
+#include "datatype/timestamp.h"
+#include "executor/execdesc.h"
+#include "nodes/plannodes.h"
+
+/* shared memory: called from cache_shmem_request / cache_shmem_startup */
+extern Size invalidate_shmem_size(void);
+extern void invalidate_shmem_startup(void);
+
+/* slot of rel's partition root (catalog lookups: not for the hit path) */
+extern uint32 inval_slot_for_relation(Oid relid);
+
+/* the epoch slot of the current database */
+extern uint32 inval_db_epoch_slot(void);
+
+/* a fence: later commits bump generations to values >= it */
+extern TimestampTz inval_now(void);
+
+/*
+ * true when no slot has a commit in flight and every generation is strictly
+ * older than fence (the global epoch included)
+ */
+extern bool inval_slots_valid(const uint32 *slots, int nslots,
+							  TimestampTz fence);
+
+/* true when every generation is >= fence for none of them (pending ignored) */
+extern bool inval_slots_stale(const uint32 *slots, int nslots,
+							  TimestampTz fence);
+
+/* true when this transaction has written (or DDL'd) one of the slots */
+extern bool inval_written_by_me(const uint32 *slots, int nslots);
+
+/* immediate invalidation (cache_invalidate_relation, cache_clear) */
+extern void inval_bump_slot(uint32 slot);
+extern void inval_bump_global(void);
+
+/* hook bodies, chained from cognomega.c */
+extern void invalidate_executor_start(QueryDesc *queryDesc, int eflags);
+extern bool invalidate_utility_begin(PlannedStmt *pstmt);
+extern void invalidate_utility_end(bool two_phase);
+
+#endif							/* COGNOMEGA_INVALIDATE_H */

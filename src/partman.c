@@ -1,0 +1,1772 @@
+/*-------------------------------------------------------------------------
+ *
+ * partman.c
+ *		Time-based partition management for RANGE-partitioned tables
+ *		(DESIGN.md section 2): create_parent, run_maintenance,
+ *		partition_data, show_partitions, undo_parent, partition_status.
+ *
+ * The catalogs are read in C: the partition key from the relcache
+ * (RelationGetPartitionKey) and every partition's bounds in one pass over
+ * the relcache's PartitionBoundInfo, so deciding that there is nothing to
+ * do costs one lock, one relcache read and a one-tuple probe of the default
+ * partition per parent.  Every change (CREATE TABLE, ATTACH, DETACH, DROP,
+ * moving rows) goes through SPI as SQL, so PostgreSQL's own privilege
+ * checks, propagation of indexes/constraints/triggers to partitions and the
+ * cache's invalidation hooks see it exactly as if a DBA had typed it.
+ *
+ * Bounds.  A key value is handled as a "raw" int64 in the key type's own
+ * unit (microseconds for timestamp/timestamptz, days for date).  Partition
+ * slots are computed on the parent's "local" time: for timestamptz the wall
+ * clock of part_config.time_zone (UTC unless configured), never the
+ * session's TimeZone, so bounds do not drift with the caller and a daily or
+ * monthly slot stays at local midnight across DST changes.  Slots align on
+ * the calendar: months on January of year 0 (so 3 months gives quarters),
+ * days on Monday 2000-01-03 (so 7 days gives ISO weeks), sub-day intervals
+ * on 2000-01-01 00:00.  A slot that overlaps a partition made by hand is
+ * clipped to the gap, never refused.
+ *
+ * Locking contract.  Per parent, ShareUpdateExclusiveLock is taken first
+ * (it conflicts with itself, so two maintainers of one parent serialise;
+ * queries and inserts are not blocked while we look).  When there is work,
+ * AccessExclusiveLock on the parent and then on its default partition are
+ * taken before the first change, always in that order, so any wait happens
+ * before anything is changed.  Every wait obeys the session's lock_timeout.
+ * Why not ATTACH under ShareUpdateExclusive alone: an INSERT running
+ * concurrently keeps the partition descriptor it started with, routes a row
+ * of the new range to the default partition, and then fails with "violates
+ * partition constraint" once the ATTACH commits (tested: partman-rescue
+ * spec); with AccessExclusive it waits and then routes correctly.  run_maintenance runs each
+ * parent in its own subtransaction: a lock timeout or any error rolls that
+ * parent back completely, becomes a WARNING (and part_config.last_error),
+ * and the next parent is maintained.  No lock of ours is held between
+ * parents beyond the transaction; run_maintenance_proc commits after each.
+ *
+ * Privileges.  The caller must own the parent (be a member of its owner
+ * role).  The changes to a parent run as its owner (SECURITY_RESTRICTED_
+ * OPERATION, as autovacuum and REFRESH MATERIALIZED VIEW do), so partitions
+ * made by the worker or a superuser belong to the table's owner.  Writes to
+ * cognomega.part_config run as that table's owner after those checks, so
+ * non-superuser owners can manage their own tables.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/relation.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "commands/tablespace.h"
+#include "catalog/partition.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_partitioned_table.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "partitioning/partbounds.h"
+#include "partitioning/partdesc.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/partcache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#include "cognomega.h"
+#include "compat.h"
+#include "partman.h"
+
+/* rows moved per statement when rescuing rows from a default partition */
+#define PM_RESCUE_BATCH 10000
+/* safety bound on the partitions one parent gets in one call */
+#define PM_MAX_NEW_PARTITIONS 100000
+
+#define PM_RAW_MIN PG_INT64_MIN
+#define PM_RAW_MAX PG_INT64_MAX
+
+typedef enum PmUnit
+{
+	PM_MONTHS,					/* step counts months */
+	PM_DAYS,					/* step counts days */
+	PM_USECS					/* step counts microseconds */
+} PmUnit;
+
+/* one row of cognomega.part_config */
+typedef struct PmConfig
+{
+	Oid			parent;
+	char	   *control;
+	Interval	interval;
+	int			premake;
+	bool		has_retention;
+	Interval	retention;
+	bool		keep_table;
+	char	   *zone;
+	bool		has_maint_interval;
+	Interval	maint_interval;
+	bool		has_last;
+	TimestampTz last_maintenance;
+	char	   *last_error;
+} PmConfig;
+
+/* a partition's range, raw, [lo, hi) */
+typedef struct PmRange
+{
+	Oid			relid;
+	int64		lo;
+	int64		hi;
+} PmRange;
+
+/* a locked parent and what its catalogs say */
+typedef struct PmParent
+{
+	Oid			relid;
+	Oid			owner;
+	char	   *nspname;
+	char	   *relname;
+	Oid			tablespace;
+	Oid			keytype;
+	char	   *keycol;
+	PmUnit		unit;
+	int64		step;
+	Datum		zone;			/* text datum of the fixed zone */
+	int			nparts;
+	PmRange    *parts;			/* in bound order */
+	Oid			defpart;		/* InvalidOid if none */
+	List	   *actions;		/* PmAction, in order taken */
+	int			ncreated;
+	int64		nmoved;
+} PmParent;
+
+typedef struct PmAction
+{
+	char	   *action;
+	char	   *partition;
+} PmAction;
+
+static Oid	pm_config_owner(void);
+
+/* ------------------------------------------------------------------------
+ * Intervals, keys and slots
+ * ------------------------------------------------------------------------
+ */
+
+static void
+pm_interval_error(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid partition interval"),
+			 errdetail("%s", detail)));
+}
+
+/*
+ * Classify a partition interval: a whole number of months, of days, or (for
+ * timestamp keys) a fixed time.  Raises 22023 for anything else.
+ */
+static void
+pm_classify_interval(const Interval *iv, Oid keytype, PmUnit *unit, int64 *step)
+{
+	if (iv->month < 0 || iv->day < 0 || iv->time < 0 ||
+		(iv->month == 0 && iv->day == 0 && iv->time == 0))
+		pm_interval_error("The partition interval must be greater than zero.");
+	if (iv->month > 0)
+	{
+		if (iv->day != 0 || iv->time != 0)
+			pm_interval_error("An interval of months must be a whole number of months, without days or hours.");
+		*unit = PM_MONTHS;
+		*step = iv->month;
+		return;
+	}
+	if (iv->time == 0)
+	{
+		*unit = PM_DAYS;
+		*step = iv->day;
+		return;
+	}
+	if (keytype == DATEOID)
+		pm_interval_error("A date partition key needs a whole number of days or months.");
+	if (iv->time % USECS_PER_SEC != 0 && iv->day == 0 && iv->time < USECS_PER_SEC)
+		pm_interval_error("The partition interval must be at least one second.");
+	*unit = PM_USECS;
+	*step = (int64) iv->day * USECS_PER_DAY + iv->time;
+}
+
+static int64
+pm_raw_from_datum(Oid keytype, Datum d)
+{
+	if (keytype == DATEOID)
+		return (int64) DatumGetDateADT(d);
+	return DatumGetInt64(d);
+}
+
+static Datum
+pm_datum_from_raw(Oid keytype, int64 raw)
+{
+	if (keytype == DATEOID)
+		return DateADTGetDatum((DateADT) raw);
+	return Int64GetDatum(raw);
+}
+
+static bool
+pm_raw_is_finite(const PmParent *pp, int64 raw)
+{
+	if (raw == PM_RAW_MIN || raw == PM_RAW_MAX)
+		return false;
+	if (pp->keytype == DATEOID)
+		return !DATE_NOT_FINITE((DateADT) raw);
+	return !TIMESTAMP_NOT_FINITE(raw);
+}
+
+/* raw key value -> wall clock of the parent's fixed zone */
+static Timestamp
+pm_to_local(const PmParent *pp, int64 raw)
+{
+	if (pp->keytype == DATEOID)
+		return raw * USECS_PER_DAY;
+	if (pp->keytype == TIMESTAMPOID)
+		return raw;
+	return DatumGetTimestamp(DirectFunctionCall2(timestamptz_zone, pp->zone,
+												 TimestampTzGetDatum(raw)));
+}
+
+/* wall clock of the parent's fixed zone -> raw key value */
+static int64
+pm_to_raw(const PmParent *pp, Timestamp local)
+{
+	if (pp->keytype == DATEOID)
+	{
+		int64		days = local / USECS_PER_DAY;
+
+		if (local < 0 && local % USECS_PER_DAY != 0)
+			days--;
+		return days;
+	}
+	if (pp->keytype == TIMESTAMPOID)
+		return local;
+	return DatumGetTimestampTz(DirectFunctionCall2(timestamp_zone, pp->zone,
+												   TimestampGetDatum(local)));
+}
+
+/* raw key value -> timestamptz for display (timestamp/date in the fixed zone) */
+static TimestampTz
+pm_raw_to_tstz(const PmParent *pp, int64 raw)
+{
+	if (raw == PM_RAW_MIN)
+		return DT_NOBEGIN;
+	if (raw == PM_RAW_MAX)
+		return DT_NOEND;
+	if (pp->keytype == TIMESTAMPTZOID)
+		return raw;
+	if (!pm_raw_is_finite(pp, raw))
+		return raw < 0 ? DT_NOBEGIN : DT_NOEND;
+	return DatumGetTimestampTz(DirectFunctionCall2(timestamp_zone, pp->zone,
+												   TimestampGetDatum(pm_to_local(pp, raw))));
+}
+
+static int64
+pm_floor_div(int64 a, int64 b)
+{
+	int64		q = a / b;
+
+	if ((a % b != 0) && ((a < 0) != (b < 0)))
+		q--;
+	return q;
+}
+
+static Timestamp
+pm_tm_to_local(struct pg_tm *tm)
+{
+	Timestamp	ts;
+
+	if (tm2timestamp(tm, 0, NULL, &ts) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("partition bound out of range")));
+	return ts;
+}
+
+static Timestamp
+pm_month_start(int64 month_index)
+{
+	struct pg_tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = (int) pm_floor_div(month_index, 12);
+	tm.tm_mon = (int) (month_index - (int64) tm.tm_year * 12) + 1;
+	tm.tm_mday = 1;
+	return pm_tm_to_local(&tm);
+}
+
+static int64
+pm_month_index(Timestamp local)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (timestamp2tm(local, NULL, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	return (int64) tm.tm_year * 12 + tm.tm_mon - 1;
+}
+
+/* 2000-01-03, the first Monday after PostgreSQL's epoch, in days */
+#define PM_DAY_ORIGIN 2
+
+/* Start (local) of the slot that contains local + n slots */
+static Timestamp
+pm_slot_start(const PmParent *pp, Timestamp local, int64 n)
+{
+	switch (pp->unit)
+	{
+		case PM_MONTHS:
+			{
+				int64		k = pm_floor_div(pm_month_index(local), pp->step);
+
+				return pm_month_start((k + n) * pp->step);
+			}
+		case PM_DAYS:
+			{
+				int64		day = pm_floor_div(local, USECS_PER_DAY);
+				int64		k = pm_floor_div(day - PM_DAY_ORIGIN, pp->step);
+
+				return (PM_DAY_ORIGIN + (k + n) * pp->step) * USECS_PER_DAY;
+			}
+		case PM_USECS:
+			return (pm_floor_div(local, pp->step) + n) * pp->step;
+	}
+	return 0;					/* keep the compiler quiet */
+}
+
+/* ------------------------------------------------------------------------
+ * Reading a parent
+ * ------------------------------------------------------------------------
+ */
+
+static void
+pm_not_supported(Relation rel, int code, const char *msg, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(code),
+			 errmsg(msg, RelationGetRelationName(rel)),
+			 errdetail("%s", detail)));
+}
+
+/* Check rel is a RANGE-partitioned table on one timestamptz/timestamp/date column */
+static void
+pm_check_key(Relation rel, PmParent *pp)
+{
+	PartitionKey key;
+
+	if (rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE)
+		pm_not_supported(rel, ERRCODE_WRONG_OBJECT_TYPE,
+						 "table \"%s\" is not partitioned",
+						 "cognomega manages RANGE-partitioned tables only.");
+	key = RelationGetPartitionKey(rel);
+	if (key->strategy != PARTITION_STRATEGY_RANGE)
+		pm_not_supported(rel, ERRCODE_WRONG_OBJECT_TYPE,
+						 "table \"%s\" is not partitioned by RANGE",
+						 "cognomega manages RANGE-partitioned tables only; LIST and HASH partitioning have no time ranges to maintain.");
+	if (key->partnatts != 1)
+		pm_not_supported(rel, ERRCODE_FEATURE_NOT_SUPPORTED,
+						 "table \"%s\" has a multi-column partition key",
+						 "cognomega manages tables partitioned on exactly one column.");
+	if (key->partattrs[0] == 0)
+		pm_not_supported(rel, ERRCODE_FEATURE_NOT_SUPPORTED,
+						 "table \"%s\" is partitioned on an expression",
+						 "cognomega manages tables partitioned on a plain column.");
+	pp->keytype = key->parttypid[0];
+	pp->keycol = pstrdup(NameStr(TupleDescAttr(RelationGetDescr(rel),
+											   key->partattrs[0] - 1)->attname));
+}
+
+static void
+pm_check_key_type(Relation rel, PmParent *pp)
+{
+	if (pp->keytype != TIMESTAMPTZOID && pp->keytype != TIMESTAMPOID &&
+		pp->keytype != DATEOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("partition key column \"%s\" of table \"%s\" is of type %s",
+						pp->keycol, RelationGetRelationName(rel),
+						format_type_be(pp->keytype)),
+				 errdetail("The partition key must be of type timestamptz, timestamp or date.")));
+}
+
+static void
+pm_check_control(Relation rel, const PmParent *pp, const char *control)
+{
+	if (get_attnum(RelationGetRelid(rel), control) == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of table \"%s\" does not exist",
+						control, RelationGetRelationName(rel))));
+	if (strcmp(control, pp->keycol) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_COLUMN_REFERENCE),
+				 errmsg("column \"%s\" is not the partition key of table \"%s\"",
+						control, RelationGetRelationName(rel)),
+				 errdetail("The partition key column is \"%s\".", pp->keycol)));
+}
+
+/* Copy the bounds of every range partition, in bound order, from the relcache */
+static void
+pm_read_partitions(PmParent *pp)
+{
+	Relation	rel = relation_open(pp->relid, NoLock);
+	PartitionDesc pd = RelationGetPartitionDesc(rel, false);
+	PartitionBoundInfo bi = pd->boundinfo;
+	int			i;
+
+	pp->defpart = get_default_oid_from_partdesc(pd);
+	pp->parts = palloc0(sizeof(PmRange) * (pd->nparts + 1));
+	pp->nparts = 0;
+	for (i = 1; bi != NULL && i < bi->ndatums; i++)
+	{
+		int			idx = bi->indexes[i];
+		PmRange    *r;
+
+		if (idx < 0)
+			continue;
+		r = &pp->parts[pp->nparts++];
+		r->relid = pd->oids[idx];
+		r->lo = bi->kind[i - 1][0] == PARTITION_RANGE_DATUM_MINVALUE ? PM_RAW_MIN :
+			bi->kind[i - 1][0] == PARTITION_RANGE_DATUM_MAXVALUE ? PM_RAW_MAX :
+			pm_raw_from_datum(pp->keytype, bi->datums[i - 1][0]);
+		r->hi = bi->kind[i][0] == PARTITION_RANGE_DATUM_MINVALUE ? PM_RAW_MIN :
+			bi->kind[i][0] == PARTITION_RANGE_DATUM_MAXVALUE ? PM_RAW_MAX :
+			pm_raw_from_datum(pp->keytype, bi->datums[i][0]);
+	}
+	relation_close(rel, NoLock);
+}
+
+/*
+ * Open (lock) and describe a parent.  Returns false when the relation no
+ * longer exists (and missing_ok); raises the documented errors otherwise.
+ */
+static bool
+pm_open_parent(Oid relid, LOCKMODE lockmode, const char *zone, bool missing_ok,
+			   PmParent *pp)
+{
+	Relation	rel = try_relation_open(relid, lockmode);
+
+	if (rel == NULL)
+	{
+		if (missing_ok)
+			return false;
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table with OID %u does not exist", relid),
+				 errhint("If it was a managed parent dropped behind cognomega's back, SELECT cognomega.undo_parent(%u); stops managing it.", relid)));
+	}
+	memset(pp, 0, sizeof(*pp));
+	pp->relid = relid;
+	pp->owner = rel->rd_rel->relowner;
+	pp->nspname = get_namespace_name(RelationGetNamespace(rel));
+	pp->relname = pstrdup(RelationGetRelationName(rel));
+	pp->tablespace = rel->rd_rel->reltablespace;
+	pm_check_key(rel, pp);
+	pm_check_key_type(rel, pp);
+	pp->zone = CStringGetTextDatum(zone ? zone : "UTC");
+	relation_close(rel, NoLock);
+	pm_read_partitions(pp);
+	return true;
+}
+
+/*
+ * Become the parent's owner for its changes (restricted, as autovacuum and
+ * REFRESH MATERIALIZED VIEW do); the previous identity goes to *save.
+ * An error restores it through transaction or subtransaction abort.
+ */
+typedef struct PmSavedUser
+{
+	Oid			uid;
+	int			sec;
+} PmSavedUser;
+
+static void
+pm_become_owner(Oid owner, PmSavedUser *save)
+{
+	GetUserIdAndSecContext(&save->uid, &save->sec);
+	SetUserIdAndSecContext(owner, save->sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+}
+
+static void
+pm_restore_user(const PmSavedUser *save)
+{
+	SetUserIdAndSecContext(save->uid, save->sec);
+}
+
+static void
+pm_not_managed(Oid parent)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("table \"%s\" is not managed by cognomega", get_rel_name(parent)),
+			 errhint("Register it with cognomega.create_parent().")));
+}
+
+/* ------------------------------------------------------------------------
+ * Names and SQL text
+ * ------------------------------------------------------------------------
+ */
+
+static char *
+pm_qualified(const char *nsp, const char *rel)
+{
+	return quote_qualified_identifier(nsp, rel);
+}
+
+/* 'YYYY-MM-DD HH:MI:SS[.f]+00' etc.: a bound literal no session setting changes */
+static char *
+pm_literal(const PmParent *pp, int64 raw)
+{
+	struct pg_tm tm;
+	fsec_t		fsec = 0;
+	char		buf[MAXDATELEN + 1];
+
+	if (pp->keytype == DATEOID)
+	{
+		j2date((int) raw + POSTGRES_EPOCH_JDATE, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+		EncodeDateOnly(&tm, USE_ISO_DATES, buf);
+	}
+	else
+	{
+		if (timestamp2tm(raw, NULL, &tm, &fsec, NULL, NULL) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("partition bound out of range")));
+		tm.tm_isdst = 0;		/* else EncodeDateTime omits the "+00" */
+		EncodeDateTime(&tm, fsec, pp->keytype == TIMESTAMPTZOID, 0, NULL,
+					   USE_ISO_DATES, buf);
+	}
+	return quote_literal_cstr(buf);
+}
+
+/* suffix from the slot's local start: _pYYYYMMDD, or _pYYYYMMDD_HHMI[SS] below a day */
+static char *
+pm_name_suffix(const PmParent *pp, int64 lo_raw)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (timestamp2tm(pm_to_local(pp, lo_raw), NULL, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("partition bound out of range")));
+	if (pp->unit != PM_USECS && tm.tm_hour == 0 && tm.tm_min == 0 && tm.tm_sec == 0)
+		return psprintf("_p%04d%02d%02d", tm.tm_year, tm.tm_mon, tm.tm_mday);
+	if (tm.tm_sec == 0)
+		return psprintf("_p%04d%02d%02d_%02d%02d", tm.tm_year, tm.tm_mon,
+						tm.tm_mday, tm.tm_hour, tm.tm_min);
+	return psprintf("_p%04d%02d%02d_%02d%02d%02d", tm.tm_year, tm.tm_mon,
+					tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/*
+ * base + suffix, the base clipped on a character boundary so the name fits
+ * in NAMEDATALEN - 1 bytes, and made unique in the parent's schema by a
+ * counter ("_2", "_3", ...) when a relation of that name already exists.
+ */
+static char *
+pm_unique_name(const PmParent *pp, const char *suffix)
+{
+	Oid			nspid = get_namespace_oid(pp->nspname, false);
+	int			n;
+
+	for (n = 1; n < 10000; n++)
+	{
+		char	   *sfx = n == 1 ? pstrdup(suffix) : psprintf("%s_%d", suffix, n);
+		int			room = NAMEDATALEN - 1 - (int) strlen(sfx);
+		int			len = pg_mbcliplen(pp->relname, strlen(pp->relname), room);
+		char	   *name = psprintf("%.*s%s", len, pp->relname, sfx);
+
+		if (!OidIsValid(get_relname_relid(name, nspid)))
+			return name;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_DUPLICATE_TABLE),
+			 errmsg("could not find a free name for a partition of \"%s\"", pp->relname)));
+	return NULL;				/* keep the compiler quiet */
+}
+
+/* column list of the parent: every live, non-generated column, quoted */
+static char *
+pm_column_list(const PmParent *pp)
+{
+	Relation	rel = relation_open(pp->relid, NoLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped || att->attgenerated)
+			continue;
+		appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "",
+						 quote_identifier(NameStr(att->attname)));
+	}
+	relation_close(rel, NoLock);
+	return buf.data;
+}
+
+/* ------------------------------------------------------------------------
+ * SPI helpers
+ * ------------------------------------------------------------------------
+ */
+
+static uint64
+pm_exec(const char *sql)
+{
+	int			rc = SPI_execute(sql, false, 0);
+
+	if (rc < 0)
+		elog(ERROR, "SPI_execute failed: %s (%s)", SPI_result_code_string(rc), sql);
+	return SPI_processed;
+}
+
+static uint64
+pm_exec_args(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
+{
+	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_with_args failed: %s (%s)", SPI_result_code_string(rc), sql);
+	return SPI_processed;
+}
+
+/* run a statement on cognomega.part_config as that table's owner */
+static uint64
+pm_config_exec(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
+{
+	Oid			save_uid;
+	int			save_sec;
+	uint64		n;
+
+	GetUserIdAndSecContext(&save_uid, &save_sec);
+	SetUserIdAndSecContext(pm_config_owner(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	n = pm_exec_args(sql, nargs, types, values, nulls);
+	SetUserIdAndSecContext(save_uid, save_sec);
+	return n;
+}
+
+static Oid
+pm_config_relid(void)
+{
+	Oid			nsp = get_namespace_oid("cognomega", false);
+	Oid			relid = get_relname_relid("part_config", nsp);
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table cognomega.part_config does not exist"),
+				 errhint("Run CREATE EXTENSION cognomega; first.")));
+	return relid;
+}
+
+static Oid
+pm_config_owner(void)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(pm_config_relid()));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for cognomega.part_config");
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/*
+ * Record an action on partition relid, named as regclass would print it
+ * (qualified only when not visible in the search_path), so it compares
+ * equal to show_partitions().partition::text.
+ */
+static void
+pm_add_action(PmParent *pp, const char *action, Oid relid)
+{
+	PmAction   *a = palloc(sizeof(PmAction));
+
+	a->action = pstrdup(action);
+	a->partition = DatumGetCString(DirectFunctionCall1(regclassout, ObjectIdGetDatum(relid)));
+	pp->actions = lappend(pp->actions, a);
+}
+
+/* ------------------------------------------------------------------------
+ * The default partition
+ * ------------------------------------------------------------------------
+ */
+
+/* Does the default partition hold any row (latest committed state)? */
+static bool
+pm_default_has_rows(const PmParent *pp)
+{
+	Relation	rel;
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+	Snapshot	snap;
+	bool		found;
+
+	if (!OidIsValid(pp->defpart))
+		return false;
+	rel = table_open(pp->defpart, AccessShareLock);
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	scan = table_beginscan(rel, snap, 0, NULL);
+	slot = table_slot_create(rel, NULL);
+	found = table_scan_getnextslot(scan, ForwardScanDirection, slot);
+	ExecDropSingleTupleTableSlot(slot);
+	table_endscan(scan);
+	UnregisterSnapshot(snap);
+	table_close(rel, NoLock);
+	return found;
+}
+
+/*
+ * Smallest finite key in the default partition greater than after (raw);
+ * false when there is none.
+ */
+static bool
+pm_default_next_key(const PmParent *pp, int64 after, int64 *key)
+{
+	char	   *sql;
+	Oid			types[1];
+	Datum		values[1];
+	bool		isnull;
+	Datum		d;
+
+	sql = psprintf("SELECT pg_catalog.min(%s) FROM ONLY %s WHERE %s > $1 AND %s < 'infinity'",
+				   quote_identifier(pp->keycol),
+				   pm_qualified(get_namespace_name(get_rel_namespace(pp->defpart)),
+								get_rel_name(pp->defpart)),
+				   quote_identifier(pp->keycol), quote_identifier(pp->keycol));
+	types[0] = pp->keytype;
+	values[0] = after == PM_RAW_MIN ?
+		(pp->keytype == DATEOID ? DateADTGetDatum(DATEVAL_NOBEGIN) : Int64GetDatum(DT_NOBEGIN)) :
+		pm_datum_from_raw(pp->keytype, after);
+	pm_exec_args(sql, 1, types, values, NULL);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		return false;
+	*key = pm_raw_from_datum(pp->keytype, d);
+	return true;
+}
+
+/* Move the default's rows in [lo, hi) into the standalone table newrel */
+static int64
+pm_move_rows(const PmParent *pp, const char *newrel, int64 lo, int64 hi, int batch)
+{
+	char	   *cols = pm_column_list(pp);
+	char	   *def = pm_qualified(get_namespace_name(get_rel_namespace(pp->defpart)),
+								   get_rel_name(pp->defpart));
+	const char *key = quote_identifier(pp->keycol);
+	char	   *sql;
+	Oid			types[2];
+	Datum		values[2];
+	int64		total = 0;
+	uint64		n;
+
+	sql = psprintf("WITH moved AS (DELETE FROM ONLY %s WHERE ctid = ANY (ARRAY("
+				   "SELECT ctid FROM ONLY %s WHERE %s >= $1 AND %s < $2 LIMIT %d)) "
+				   "RETURNING %s) INSERT INTO %s (%s) SELECT %s FROM moved",
+				   def, def, key, key, batch, cols, newrel, cols, cols);
+	types[0] = types[1] = pp->keytype;
+	values[0] = pm_datum_from_raw(pp->keytype, lo);
+	values[1] = pm_datum_from_raw(pp->keytype, hi);
+	do
+	{
+		n = pm_exec_args(sql, 2, types, values, NULL);
+		total += n;
+		CHECK_FOR_INTERRUPTS();
+	} while (n > 0);
+	return total;
+}
+
+/* ------------------------------------------------------------------------
+ * Creating, dropping, detaching partitions
+ * ------------------------------------------------------------------------
+ */
+
+static void
+pm_note_partition(PmParent *pp, Oid relid, int64 lo, int64 hi)
+{
+	int			i = pp->nparts;
+
+	pp->parts = repalloc(pp->parts, sizeof(PmRange) * (pp->nparts + 1));
+	while (i > 0 && pp->parts[i - 1].lo > lo)
+	{
+		pp->parts[i] = pp->parts[i - 1];
+		i--;
+	}
+	pp->parts[i].relid = relid;
+	pp->parts[i].lo = lo;
+	pp->parts[i].hi = hi;
+	pp->nparts++;
+}
+
+/*
+ * Create the partition [lo, hi).  When rescue, first as a standalone table
+ * that receives the default partition's rows of that range, then attached
+ * (the default's constraint check then passes); otherwise in one CREATE
+ * TABLE .. PARTITION OF.  Either way PostgreSQL propagates indexes,
+ * constraints and triggers of the parent.
+ */
+static void
+pm_create_partition(PmParent *pp, int64 lo, int64 hi, bool rescue, int batch)
+{
+	char	   *name = pm_unique_name(pp, pm_name_suffix(pp, lo));
+	char	   *qname = pm_qualified(pp->nspname, name);
+	char	   *qparent = pm_qualified(pp->nspname, pp->relname);
+	char	   *bounds = psprintf("FOR VALUES FROM (%s) TO (%s)",
+								  pm_literal(pp, lo), pm_literal(pp, hi));
+	char	   *tblspc = OidIsValid(pp->tablespace) ?
+		psprintf(" TABLESPACE %s", quote_identifier(get_tablespace_name(pp->tablespace))) : "";
+	int64		moved = 0;
+	Oid			relid;
+
+	if (!rescue)
+		pm_exec(psprintf("CREATE TABLE %s PARTITION OF %s %s%s", qname, qparent, bounds, tblspc));
+	else
+	{
+		pm_exec(psprintf("CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
+						 "INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMPRESSION)%s",
+						 qname, qparent, tblspc));
+		moved = pm_move_rows(pp, qname, lo, hi, batch);
+		pm_exec(psprintf("ALTER TABLE %s ATTACH PARTITION %s %s", qparent, qname, bounds));
+	}
+	relid = get_relname_relid(name, get_namespace_oid(pp->nspname, false));
+	pm_note_partition(pp, relid, lo, hi);
+	pp->ncreated++;
+	pm_add_action(pp, "created", relid);
+	if (moved > 0)
+	{
+		pp->nmoved += moved;
+		pm_add_action(pp, psprintf("moved " INT64_FORMAT " rows", moved), relid);
+	}
+}
+
+/* index of the first partition whose hi > p, or nparts */
+static int
+pm_first_ending_after(const PmParent *pp, int64 p)
+{
+	int			lo = 0,
+				hi = pp->nparts;
+
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (pp->parts[mid].hi > p)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/* Create a partition for every gap in [lo, hi) (within one slot) */
+static void
+pm_fill_gaps(PmParent *pp, int64 lo, int64 hi, bool rescue, int batch)
+{
+	int64		p = lo;
+
+	while (p < hi)
+	{
+		int			i = pm_first_ending_after(pp, p);
+		int64		gap_end = hi;
+
+		if (i < pp->nparts && pp->parts[i].lo <= p)
+		{
+			p = pp->parts[i].hi;	/* covered: skip past that partition */
+			continue;
+		}
+		if (i < pp->nparts && pp->parts[i].lo < gap_end)
+			gap_end = pp->parts[i].lo;
+		if (pp->ncreated >= PM_MAX_NEW_PARTITIONS)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many partitions to create for \"%s\"", pp->relname),
+					 errhint("Use a later start_at or a longer interval.")));
+		pm_create_partition(pp, p, gap_end, rescue, batch);
+		p = gap_end;
+	}
+}
+
+/* Create, slot by slot, partitions for whatever of [lo, hi) no partition covers */
+static void
+pm_fill(PmParent *pp, int64 lo, int64 hi, bool rescue, int batch)
+{
+	Timestamp	s = pm_slot_start(pp, pm_to_local(pp, lo), 0);
+
+	for (;;)
+	{
+		Timestamp	next = pm_slot_start(pp, s, 1);
+		int64		slo = pm_to_raw(pp, s);
+		int64		shi = pm_to_raw(pp, next);
+
+		if (slo >= hi)
+			break;
+		pm_fill_gaps(pp, Max(slo, lo), Min(shi, hi), rescue, batch);
+		s = next;
+	}
+}
+
+/*
+ * raw bounds of the slot containing raw key k.  The slot of k's wall-clock
+ * time contains k except around an ambiguous local hour (DST fall-back, for
+ * sub-day intervals), where the neighbouring slot does: step to it.
+ */
+static void
+pm_slot_of(const PmParent *pp, int64 k, int64 *lo, int64 *hi)
+{
+	Timestamp	s = pm_slot_start(pp, pm_to_local(pp, k), 0);
+	int			tries;
+
+	for (tries = 0; tries < 4; tries++)
+	{
+		*lo = pm_to_raw(pp, s);
+		*hi = pm_to_raw(pp, pm_slot_start(pp, s, 1));
+		if (k < *lo)
+			s = pm_slot_start(pp, s, -1);
+		else if (k >= *hi)
+			s = pm_slot_start(pp, s, 1);
+		else
+			return;
+	}
+	*lo = k;					/* give up aligning: a slot of just k's instant */
+	*hi = k + 1;
+}
+
+/*
+ * Move every row of the default partition whose key is finite and whose
+ * slot ends after cutoff (raw) into proper partitions, creating them.
+ * Rows with a NULL or infinite key, or of slots past retention, stay.
+ */
+static void
+pm_rescue_default(PmParent *pp, int64 cutoff, int batch)
+{
+	int64		after = PM_RAW_MIN;
+	int64		key;
+
+	while (pm_default_next_key(pp, after, &key))
+	{
+		int64		lo,
+					hi;
+
+		pm_slot_of(pp, key, &lo, &hi);
+		if (hi > cutoff)
+			pm_fill(pp, lo, hi, true, batch);
+		after = hi - 1;
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+static void
+pm_lock_for_changes(const PmParent *pp)
+{
+	LockRelationOid(pp->relid, AccessExclusiveLock);
+	if (OidIsValid(pp->defpart))
+		LockRelationOid(pp->defpart, AccessExclusiveLock);
+}
+
+/* Drop, or detach when keep_table, every partition that ends at or before cutoff */
+static void
+pm_apply_retention(PmParent *pp, int64 cutoff, bool keep_table)
+{
+	int			i;
+	int			kept = 0;
+	char	   *qparent = pm_qualified(pp->nspname, pp->relname);
+
+	for (i = 0; i < pp->nparts; i++)
+	{
+		PmRange    *r = &pp->parts[i];
+		char	   *q;
+
+		if (r->hi > cutoff || r->hi == PM_RAW_MAX)
+		{
+			pp->parts[kept++] = *r;
+			continue;
+		}
+		q = pm_qualified(get_namespace_name(get_rel_namespace(r->relid)),
+						 get_rel_name(r->relid));
+		pm_add_action(pp, keep_table ? "detached" : "dropped", r->relid);
+		if (keep_table)
+			pm_exec(psprintf("ALTER TABLE %s DETACH PARTITION %s", qparent, q));
+		else
+			pm_exec(psprintf("DROP TABLE %s", q));
+	}
+	pp->nparts = kept;
+}
+
+/* ------------------------------------------------------------------------
+ * Maintaining one parent
+ * ------------------------------------------------------------------------
+ */
+
+static Timestamp
+pm_now_local(const PmParent *pp)
+{
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+
+	if (pp->keytype == TIMESTAMPTZOID)
+		return pm_to_local(pp, now);
+	return DatumGetTimestamp(DirectFunctionCall2(timestamptz_zone, pp->zone,
+												 TimestampTzGetDatum(now)));
+}
+
+/* raw end of the premade window: the current slot and premake more */
+static int64
+pm_premake_end(const PmParent *pp, int premake, Timestamp from_local)
+{
+	return pm_to_raw(pp, pm_slot_start(pp, from_local, (int64) premake + 1));
+}
+
+static int64
+pm_retention_cutoff(const PmParent *pp, const PmConfig *cfg)
+{
+	Timestamp	c;
+
+	if (!cfg->has_retention)
+		return PM_RAW_MIN;
+	c = DatumGetTimestamp(DirectFunctionCall2(timestamp_mi_interval,
+											  TimestampGetDatum(pm_now_local(pp)),
+											  IntervalPGetDatum(&cfg->retention)));
+	return pm_to_raw(pp, c);
+}
+
+/* Is there anything for maintenance to do?  (Cheap: no SQL.) */
+static bool
+pm_needs_work(const PmParent *pp, int64 now_slot, int64 end, int64 cutoff)
+{
+	int64		p = now_slot;
+	int			i;
+
+	for (i = 0; i < pp->nparts; i++)
+		if (pp->parts[i].hi <= cutoff && pp->parts[i].hi != PM_RAW_MAX)
+			return true;
+	while (p < end)
+	{
+		i = pm_first_ending_after(pp, p);
+		if (i >= pp->nparts || pp->parts[i].lo > p)
+			return true;
+		p = pp->parts[i].hi;
+	}
+	return pm_default_has_rows(pp);
+}
+
+/* The work of run_maintenance for one parent, as its owner; parent locked */
+static void
+pm_maintain_locked(PmParent *pp, const PmConfig *cfg)
+{
+	Timestamp	now_local = pm_now_local(pp);
+	int64		now_slot = pm_to_raw(pp, pm_slot_start(pp, now_local, 0));
+	int64		end = pm_premake_end(pp, cfg->premake, now_local);
+	int64		cutoff = pm_retention_cutoff(pp, cfg);
+
+	if (!pm_needs_work(pp, now_slot, end, cutoff))
+		return;
+	pm_lock_for_changes(pp);
+	pm_read_partitions(pp);		/* unchanged under our locks, but be exact */
+	if (pm_default_has_rows(pp))
+		pm_rescue_default(pp, cutoff, PM_RESCUE_BATCH);
+	pm_fill(pp, now_slot, end, false, 0);
+	if (cfg->has_retention)
+		pm_apply_retention(pp, cutoff, cfg->keep_table);
+}
+
+static void
+pm_record_run(Oid relid, const char *error)
+{
+	Oid			types[2] = {OIDOID, TEXTOID};
+	Datum		values[2];
+	char		nulls[2] = {' ', error ? ' ' : 'n'};
+
+	values[0] = ObjectIdGetDatum(relid);
+	values[1] = error ? CStringGetTextDatum(error) : (Datum) 0;
+	pm_config_exec(error ?
+				   "UPDATE cognomega.part_config SET last_error = $2 WHERE parent = $1::pg_catalog.regclass" :
+				   "UPDATE cognomega.part_config SET last_maintenance = pg_catalog.now(), last_error = $2 "
+				   "WHERE parent = $1::pg_catalog.regclass",
+				   2, types, values, nulls);
+}
+
+/* Run as the parent's owner, restricted, with the locks of the contract */
+static void
+pm_maintain_one(const PmConfig *cfg, PmParent *pp)
+{
+	PmSavedUser save;
+
+	pm_open_parent(cfg->parent, ShareUpdateExclusiveLock, cfg->zone, false, pp);
+	pm_classify_interval(&cfg->interval, pp->keytype, &pp->unit, &pp->step);
+	pm_become_owner(pp->owner, &save);
+	pm_maintain_locked(pp, cfg);
+	pm_restore_user(&save);
+	pm_record_run(cfg->parent, NULL);
+}
+
+/*
+ * pm_maintain_one in a subtransaction.  On error: roll the parent back,
+ * WARNING, record last_error, return false with *errmsg_out set.
+ */
+static bool
+pm_maintain_guarded(const PmConfig *cfg, PmParent *pp, char **errmsg_out)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	volatile bool ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		pm_maintain_one(cfg, pp);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		/* a cancel or statement_timeout stops the whole run, as in plpgsql */
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			ReThrowError(edata);
+		ok = false;
+		*errmsg_out = pstrdup(edata->message);
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("partition maintenance of %s skipped: %s",
+						get_rel_name(cfg->parent) ? quote_identifier(get_rel_name(cfg->parent)) :
+						psprintf("OID %u", cfg->parent), edata->message),
+				 edata->detail ? errdetail("%s", edata->detail) : 0,
+				 errhint("It is retried on the next run.")));
+		FreeErrorData(edata);
+		pm_record_run(cfg->parent, *errmsg_out);
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/* ------------------------------------------------------------------------
+ * part_config
+ * ------------------------------------------------------------------------
+ */
+
+static void
+pm_config_from_tuple(HeapTuple tup, TupleDesc desc, PmConfig *cfg)
+{
+	bool		isnull;
+	Datum		d;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->parent = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+	cfg->control = TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull));
+	cfg->interval = *DatumGetIntervalP(SPI_getbinval(tup, desc, 3, &isnull));
+	cfg->premake = DatumGetInt32(SPI_getbinval(tup, desc, 4, &isnull));
+	d = SPI_getbinval(tup, desc, 5, &isnull);
+	if ((cfg->has_retention = !isnull))
+		cfg->retention = *DatumGetIntervalP(d);
+	cfg->keep_table = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
+	cfg->zone = TextDatumGetCString(SPI_getbinval(tup, desc, 7, &isnull));
+	d = SPI_getbinval(tup, desc, 8, &isnull);
+	if ((cfg->has_maint_interval = !isnull))
+		cfg->maint_interval = *DatumGetIntervalP(d);
+	d = SPI_getbinval(tup, desc, 9, &isnull);
+	if ((cfg->has_last = !isnull))
+		cfg->last_maintenance = DatumGetTimestampTz(d);
+	d = SPI_getbinval(tup, desc, 10, &isnull);
+	cfg->last_error = isnull ? NULL : TextDatumGetCString(d);
+}
+
+/* Load part_config rows (one parent, or all when parent is invalid) */
+static List *
+pm_load_configs(Oid parent)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		values[1];
+	char		nulls[1];
+	List	   *out = NIL;
+	uint64		i;
+
+	values[0] = ObjectIdGetDatum(parent);
+	nulls[0] = OidIsValid(parent) ? ' ' : 'n';
+	pm_exec_args("SELECT parent::pg_catalog.oid, control, part_interval, premake, retention, "
+				 "retention_keep_table, time_zone, maintenance_interval, last_maintenance, last_error "
+				 "FROM cognomega.part_config "
+				 "WHERE $1 IS NULL OR parent = $1::pg_catalog.regclass ORDER BY parent::pg_catalog.oid",
+				 1, types, values, nulls);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		PmConfig   *cfg = palloc(sizeof(PmConfig));
+
+		pm_config_from_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, cfg);
+		out = lappend(out, cfg);
+	}
+	return out;
+}
+
+static PmConfig *
+pm_load_config(Oid parent)
+{
+	List	   *l = pm_load_configs(parent);
+
+	return l == NIL ? NULL : linitial(l);
+}
+
+/* May the current user maintain this parent?  (A dropped parent: yes.) */
+static bool
+pm_may_maintain(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	bool		ok;
+
+	if (!HeapTupleIsValid(tup))
+		return true;
+	ok = has_privs_of_role(GetUserId(), ((Form_pg_class) GETSTRUCT(tup))->relowner);
+	ReleaseSysCache(tup);
+	return ok;
+}
+
+static bool
+pm_is_due(const PmConfig *cfg)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz due;
+
+	if (!cfg->has_last)
+		return true;
+	if (cfg->has_maint_interval)
+		due = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+													  TimestampTzGetDatum(cfg->last_maintenance),
+													  IntervalPGetDatum(&cfg->maint_interval)));
+	else
+		due = TimestampTzPlusMilliseconds(cfg->last_maintenance,
+										  (int64) cognomega_maintenance_interval_s * 1000);
+	return now >= due;
+}
+
+/* ------------------------------------------------------------------------
+ * run_maintenance
+ * ------------------------------------------------------------------------
+ */
+
+typedef struct PmRunResult
+{
+	int			failed;
+	int64		nactions;
+	char	   *first_error;
+	List	   *rows;			/* PmAction with partition, and parent */
+	List	   *row_parents;	/* Oid per row */
+} PmRunResult;
+
+/* Maintain the given configs; SPI must be connected */
+static void
+pm_run(List *configs, bool only_due, PmRunResult *res)
+{
+	ListCell   *lc;
+
+	foreach(lc, configs)
+	{
+		PmConfig   *cfg = lfirst(lc);
+		PmParent	pp;
+		char	   *err = NULL;
+		ListCell   *la;
+
+		if (only_due && !pm_is_due(cfg))
+			continue;
+		memset(&pp, 0, sizeof(pp));
+		if (!pm_maintain_guarded(cfg, &pp, &err))
+		{
+			if (res->failed++ == 0)
+				res->first_error = err;
+			continue;
+		}
+		foreach(la, pp.actions)
+		{
+			res->rows = lappend(res->rows, lfirst(la));
+			res->row_parents = lappend_oid(res->row_parents, cfg->parent);
+			res->nactions++;
+		}
+	}
+}
+
+static List *
+pm_filter_maintainable(List *configs)
+{
+	List	   *out = NIL;
+	ListCell   *lc;
+
+	foreach(lc, configs)
+	{
+		PmConfig   *cfg = lfirst(lc);
+
+		if (pm_may_maintain(cfg->parent))
+			out = lappend(out, cfg);
+	}
+	return out;
+}
+
+int
+partman_run_maintenance_all(bool only_due, int64 *nactions, char **first_error)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	PmRunResult res;
+
+	memset(&res, 0, sizeof(res));
+	SPI_connect();
+	pm_run(pm_filter_maintainable(pm_load_configs(InvalidOid)), only_due, &res);
+	if (first_error && res.first_error)
+		*first_error = MemoryContextStrdup(cxt, res.first_error);
+	SPI_finish();
+	if (nactions)
+		*nactions = res.nactions;
+	return res.failed;
+}
+
+/* the parent asked for (owner and managed, or an error), or all the caller may maintain */
+static List *
+pm_configs_to_maintain(Oid parent)
+{
+	List	   *configs;
+
+	if (!OidIsValid(parent))
+		return pm_filter_maintainable(pm_load_configs(InvalidOid));
+	if (!pm_may_maintain(parent))
+		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(parent));
+	configs = pm_load_configs(parent);
+	if (configs == NIL)
+		pm_not_managed(parent);
+	return configs;
+}
+
+PG_FUNCTION_INFO_V1(cognomega_run_maintenance);
+
+Datum
+cognomega_run_maintenance(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			parent = PG_ARGISNULL(0) ? InvalidOid : PG_GETARG_OID(0);
+	PmRunResult res;
+	List	   *configs;
+	ListCell   *lc,
+			   *lp;
+
+	InitMaterializedSRF(fcinfo, 0);
+	memset(&res, 0, sizeof(res));
+	SPI_connect();
+	configs = pm_configs_to_maintain(parent);
+	pm_run(configs, false, &res);
+	forboth(lc, res.rows, lp, res.row_parents)
+	{
+		PmAction   *a = lfirst(lc);
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = ObjectIdGetDatum(lfirst_oid(lp));
+		values[1] = CStringGetTextDatum(a->action);
+		values[2] = CStringGetTextDatum(a->partition);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/* ------------------------------------------------------------------------
+ * create_parent
+ * ------------------------------------------------------------------------
+ */
+
+static void
+pm_require_arg(FunctionCallInfo fcinfo, int n, const char *name)
+{
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+}
+
+static void
+pm_check_create_args(const PmConfig *cfg)
+{
+	if (cfg->premake < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("premake must be at least 1"),
+				 errdetail("premake is the number of partitions kept ahead of the current one; %d was given.",
+						   cfg->premake)));
+	if (cfg->has_retention &&
+		(cfg->retention.month < 0 || cfg->retention.day < 0 || cfg->retention.time < 0 ||
+		 (cfg->retention.month == 0 && cfg->retention.day == 0 && cfg->retention.time == 0)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("retention must be greater than zero")));
+	/* validates the zone name (22023 when unknown) */
+	(void) DirectFunctionCall2(timestamptz_zone, CStringGetTextDatum(cfg->zone),
+							   TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
+}
+
+static void
+pm_insert_config(const PmConfig *cfg)
+{
+	Oid			types[7] = {OIDOID, TEXTOID, INTERVALOID, INT4OID, INTERVALOID, BOOLOID, TEXTOID};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', cfg->has_retention ? ' ' : 'n', ' ', ' '};
+
+	values[0] = ObjectIdGetDatum(cfg->parent);
+	values[1] = CStringGetTextDatum(cfg->control);
+	values[2] = IntervalPGetDatum(&cfg->interval);
+	values[3] = Int32GetDatum(cfg->premake);
+	values[4] = cfg->has_retention ? IntervalPGetDatum(&cfg->retention) : (Datum) 0;
+	values[5] = BoolGetDatum(cfg->keep_table);
+	values[6] = CStringGetTextDatum(cfg->zone);
+	pm_config_exec("INSERT INTO cognomega.part_config (parent, control, part_interval, premake, "
+				   "retention, retention_keep_table, time_zone, last_maintenance) "
+				   "VALUES ($1::pg_catalog.regclass, $2, $3, $4, $5, $6, $7, pg_catalog.now())",
+				   7, types, values, nulls);
+}
+
+static void
+pm_create_default(PmParent *pp)
+{
+	char	   *name = pm_unique_name(pp, "_default");
+	char	   *qname = pm_qualified(pp->nspname, name);
+
+	pm_exec(psprintf("CREATE TABLE %s PARTITION OF %s DEFAULT", qname,
+					 pm_qualified(pp->nspname, pp->relname)));
+	pp->defpart = get_relname_relid(name, get_namespace_oid(pp->nspname, false));
+	pm_add_action(pp, "created", pp->defpart);
+}
+
+/* Partitions from start_at's slot through premake slots ahead of now (or start_at) */
+static int
+pm_create_initial(PmParent *pp, const PmConfig *cfg, bool has_start, TimestampTz start_at)
+{
+	Timestamp	now_local = pm_now_local(pp);
+	Timestamp	start_local = now_local;
+	int64		lo;
+
+	if (has_start)
+		start_local = pp->keytype == TIMESTAMPTZOID ? pm_to_local(pp, start_at) :
+			DatumGetTimestamp(DirectFunctionCall2(timestamptz_zone, pp->zone,
+												  TimestampTzGetDatum(start_at)));
+	lo = pm_to_raw(pp, pm_slot_start(pp, start_local, 0));
+	pm_fill(pp, lo, pm_premake_end(pp, cfg->premake, Max(now_local, start_local)),
+			pm_default_has_rows(pp), PM_RESCUE_BATCH);
+	if (!OidIsValid(pp->defpart))
+		pm_create_default(pp);
+	return pp->ncreated;
+}
+
+static int
+pm_create_parent(PmConfig *cfg, bool has_start, TimestampTz start_at)
+{
+	PmParent	pp;
+	Relation	rel;
+	PmSavedUser save;
+	int			n;
+
+	if (!pm_may_maintain(cfg->parent))
+		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(cfg->parent));
+	pm_open_parent(cfg->parent, AccessExclusiveLock, cfg->zone, false, &pp);
+	rel = relation_open(cfg->parent, NoLock);
+	pm_check_control(rel, &pp, cfg->control);
+	relation_close(rel, NoLock);
+	pm_classify_interval(&cfg->interval, pp.keytype, &pp.unit, &pp.step);
+	pm_check_create_args(cfg);
+	if (pm_load_config(cfg->parent) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("table \"%s\" is already managed by cognomega", pp.relname),
+				 errhint("Change its settings in cognomega.part_config, or run cognomega.undo_parent() first.")));
+	pm_insert_config(cfg);
+	pm_become_owner(pp.owner, &save);
+	n = pm_create_initial(&pp, cfg, has_start, start_at);
+	pm_restore_user(&save);
+	return n;
+}
+
+/*
+ * Read create_parent's arguments; argument numbers differ between the
+ * contract's signature and create_parent_in_zone's (time_zone fourth).
+ */
+static int32
+pm_create_parent_args(FunctionCallInfo fcinfo, int premake_arg, int zone_arg)
+{
+	PmConfig	cfg;
+	int			start_arg = premake_arg + 1;
+	int			n;
+
+	pm_require_arg(fcinfo, 0, "parent");
+	pm_require_arg(fcinfo, 1, "control");
+	pm_require_arg(fcinfo, 2, "part_interval");
+	pm_require_arg(fcinfo, premake_arg, "premake");
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.parent = PG_GETARG_OID(0);
+	cfg.control = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	cfg.interval = *PG_GETARG_INTERVAL_P(2);
+	cfg.premake = PG_GETARG_INT32(premake_arg);
+	if ((cfg.has_retention = !PG_ARGISNULL(start_arg + 1)))
+		cfg.retention = *PG_GETARG_INTERVAL_P(start_arg + 1);
+	cfg.keep_table = PG_ARGISNULL(start_arg + 2) ? false : PG_GETARG_BOOL(start_arg + 2);
+	if (zone_arg >= 0)
+		pm_require_arg(fcinfo, zone_arg, "time_zone");
+	cfg.zone = zone_arg < 0 ? "UTC" : text_to_cstring(PG_GETARG_TEXT_PP(zone_arg));
+	SPI_connect();
+	n = pm_create_parent(&cfg, !PG_ARGISNULL(start_arg),
+						 PG_ARGISNULL(start_arg) ? 0 : PG_GETARG_TIMESTAMPTZ(start_arg));
+	SPI_finish();
+	return n;
+}
+
+PG_FUNCTION_INFO_V1(cognomega_create_parent);
+
+/*
+ * create_parent(parent, control, part_interval, premake, start_at,
+ *				 retention, retention_keep_table): bounds in UTC
+ */
+Datum
+cognomega_create_parent(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(pm_create_parent_args(fcinfo, 3, -1));
+}
+
+PG_FUNCTION_INFO_V1(cognomega_create_parent_in_zone);
+
+/*
+ * create_parent_in_zone(parent, control, part_interval, time_zone, premake,
+ *						 start_at, retention, retention_keep_table)
+ */
+Datum
+cognomega_create_parent_in_zone(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(pm_create_parent_args(fcinfo, 4, 3));
+}
+
+/* ------------------------------------------------------------------------
+ * partition_data, show_partitions, undo_parent
+ * ------------------------------------------------------------------------
+ */
+
+static int64
+pm_partition_data(Oid parent, int batch)
+{
+	PmConfig   *cfg = pm_load_config(parent);
+	PmParent	pp;
+	PmSavedUser save;
+
+	if (cfg == NULL)
+		pm_not_managed(parent);
+	if (!pm_may_maintain(parent))
+		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(parent));
+	pm_open_parent(parent, ShareUpdateExclusiveLock, cfg->zone, false, &pp);
+	pm_classify_interval(&cfg->interval, pp.keytype, &pp.unit, &pp.step);
+	if (!pm_default_has_rows(&pp))
+		return 0;
+	pm_become_owner(pp.owner, &save);
+	pm_lock_for_changes(&pp);
+	pm_read_partitions(&pp);
+	pm_rescue_default(&pp, PM_RAW_MIN, batch);
+	pm_restore_user(&save);
+	return pp.nmoved;
+}
+
+PG_FUNCTION_INFO_V1(cognomega_partition_data);
+
+Datum
+cognomega_partition_data(PG_FUNCTION_ARGS)
+{
+	Oid			parent = PG_GETARG_OID(0);
+	int			batch = PG_GETARG_INT32(1);
+	int64		n;
+
+	if (batch < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("batch_rows must be at least 1")));
+	SPI_connect();
+	n = pm_partition_data(parent, batch);
+	SPI_finish();
+	PG_RETURN_INT64(n);
+}
+
+PG_FUNCTION_INFO_V1(cognomega_show_partitions);
+
+Datum
+cognomega_show_partitions(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			parent = PG_GETARG_OID(0);
+	PmConfig   *cfg;
+	PmParent	pp;
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+	cfg = pm_load_config(parent);
+	SPI_finish();
+	pm_open_parent(parent, AccessShareLock, cfg ? cfg->zone : "UTC", false, &pp);
+	for (i = 0; i < pp.nparts; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = ObjectIdGetDatum(pp.parts[i].relid);
+		values[1] = TimestampTzGetDatum(pm_raw_to_tstz(&pp, pp.parts[i].lo));
+		values[2] = TimestampTzGetDatum(pm_raw_to_tstz(&pp, pp.parts[i].hi));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(cognomega_undo_parent);
+
+Datum
+cognomega_undo_parent(PG_FUNCTION_ARGS)
+{
+	Oid			parent = PG_GETARG_OID(0);
+	Oid			types[1] = {OIDOID};
+	Datum		values[1];
+	uint64		n;
+
+	if (!pm_may_maintain(parent))
+		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(parent));
+	values[0] = ObjectIdGetDatum(parent);
+	SPI_connect();
+	n = pm_config_exec("DELETE FROM cognomega.part_config WHERE parent = $1::pg_catalog.regclass",
+					   1, types, values, NULL);
+	SPI_finish();
+	PG_RETURN_BOOL(n > 0);
+}
+
+/* ------------------------------------------------------------------------
+ * partition_status
+ * ------------------------------------------------------------------------
+ */
+
+/* rows in the default partition, or -1 when the caller may not read it */
+static int64
+pm_count_default(const PmParent *pp)
+{
+	bool		isnull;
+
+	if (!OidIsValid(pp->defpart))
+		return 0;
+	if (pg_class_aclcheck(pp->defpart, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		return -1;
+	pm_exec(psprintf("SELECT pg_catalog.count(*) FROM ONLY %s",
+					 pm_qualified(get_namespace_name(get_rel_namespace(pp->defpart)),
+								  get_rel_name(pp->defpart))));
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+static void
+pm_attention(StringInfo buf, const char *what)
+{
+	appendStringInfo(buf, "%s%s", buf->len > 0 ? "; " : "", what);
+}
+
+/* one row of partition_status for a parent that exists */
+static void
+pm_status_row(const PmConfig *cfg, PmParent *pp, Datum *values, bool *nulls)
+{
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	int64		cutoff = pm_retention_cutoff(pp, cfg);
+	int64		nrows = pm_count_default(pp);
+	int			ahead = 0,
+				past = 0,
+				i;
+	StringInfoData att;
+
+	initStringInfo(&att);
+	for (i = 0; i < pp->nparts; i++)
+	{
+		ahead += pm_raw_to_tstz(pp, pp->parts[i].lo) > now;
+		past += pp->parts[i].hi <= cutoff && pp->parts[i].hi != PM_RAW_MAX;
+	}
+	values[1] = Int32GetDatum(pp->nparts);
+	nulls[1] = nulls[5] = false;
+	nulls[2] = nulls[3] = pp->nparts == 0;
+	if (pp->nparts > 0)
+	{
+		values[2] = TimestampTzGetDatum(pm_raw_to_tstz(pp, pp->parts[0].lo));
+		values[3] = TimestampTzGetDatum(pm_raw_to_tstz(pp, pp->parts[pp->nparts - 1].hi));
+	}
+	values[4] = Int64GetDatum(nrows);
+	nulls[4] = nrows < 0;
+	values[5] = Int32GetDatum(ahead);
+	if (nrows > 0)
+		pm_attention(&att, "rows in default partition");
+	if (ahead < cfg->premake)
+		pm_attention(&att, "missing future partitions");
+	if (past > 0)
+		pm_attention(&att, "partitions past retention");
+	if (!OidIsValid(pp->defpart))
+		pm_attention(&att, "no default partition");
+	if (cfg->last_error)
+		pm_attention(&att, psprintf("last maintenance failed: %s", cfg->last_error));
+	values[7] = CStringGetTextDatum(att.data);
+	nulls[7] = att.len == 0;
+}
+
+PG_FUNCTION_INFO_V1(cognomega_partition_status_rows);
+
+/*
+ * parent, partitions, oldest_start, newest_end, rows_in_default,
+ * premade_ahead, last_maintenance, needs_attention
+ */
+Datum
+cognomega_partition_status_rows(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ListCell   *lc;
+
+	InitMaterializedSRF(fcinfo, 0);
+	SPI_connect();
+	foreach(lc, pm_load_configs(InvalidOid))
+	{
+		PmConfig   *cfg = lfirst(lc);
+		PmParent	pp;
+		Datum		values[8];
+		bool		nulls[8];
+
+		memset(nulls, true, sizeof(nulls));
+		values[0] = ObjectIdGetDatum(cfg->parent);
+		nulls[0] = false;
+		values[6] = TimestampTzGetDatum(cfg->last_maintenance);
+		nulls[6] = !cfg->has_last;
+		if (pm_open_parent(cfg->parent, AccessShareLock, cfg->zone, true, &pp))
+		{
+			pm_classify_interval(&cfg->interval, pp.keytype, &pp.unit, &pp.step);
+			pm_status_row(cfg, &pp, values, nulls);
+		}
+		else
+		{
+			values[7] = CStringGetTextDatum("parent table no longer exists");
+			nulls[7] = false;
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
