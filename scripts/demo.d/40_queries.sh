@@ -30,18 +30,18 @@ SELECT jsonb_pretty(jsonb_set(d, '{agents}', (SELECT coalesce(jsonb_agg(e ORDER 
 SELECT jsonb_pretty(cognomega.agent_analytics(:'agent_id', :'period')) AS agent_analytics;
 SELECT cognomega.query_sql('agent_analytics') AS q \gset
 PREPARE qry_demo(uuid, text) AS :q;
-CREATE FUNCTION pg_temp.qry_scans(agent uuid, period text, OUT scans int, OUT never_executed int)
+CREATE FUNCTION pg_temp.qry_plan(agent uuid, period text) RETURNS SETOF text
 LANGUAGE plpgsql AS $$
 DECLARE l text;
 BEGIN
-  scans := 0; never_executed := 0;
   FOR l IN EXECUTE format('EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE qry_demo(%L, %L)', agent, period) LOOP
-    IF l ~ ' Scan ' THEN scans := scans + 1; END IF;
-    IF l ~ 'never executed' THEN never_executed := never_executed + 1; END IF;
+    CONTINUE WHEN l ~ '(Cond|Filter|Sort Method|Sort Key|Heap Blocks|Heap Fetches):';
+    RETURN NEXT regexp_replace(l, ' using \S+| on \S+_idx', '', 'g');
   END LOOP;
 END $$;
-\echo 'its plan: partition scans, and how many of them never ran (older partitions):'
-SELECT * FROM pg_temp.qry_scans(:'agent_id', :'period');
+\echo 'its plan (query_sql() + EXPLAIN ANALYZE): range partitions newest first, stopping at the first'
+\echo 'holding a row (older ones "never executed"), the default partition apart:'
+SELECT * FROM pg_temp.qry_plan(:'agent_id', :'period') AS "plan";
 SQL
 fi
 
