@@ -51,6 +51,8 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/bytea.h"
+#include "utils/float.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -522,7 +524,12 @@ qry_uuid_text(const pg_uuid_t *id, char *buf)
 	*p = '\0';
 }
 
-/* "<prefix>:<schema oid>:<TimeZone>:<uuid>[:<extra>]"; false when too long */
+/*
+ * "<prefix>:<schema oid>:<output settings>:<uuid>[:<extra>]"; false when too
+ * long.  The output settings are those that change how to_jsonb renders a
+ * column: TimeZone (every timestamptz), and for columns a DBA may add,
+ * IntervalStyle, extra_float_digits and bytea_output.
+ */
 static bool
 qry_key(char *key, QryKind kind, Oid nsp, const pg_uuid_t *id, const char *extra)
 {
@@ -530,9 +537,10 @@ qry_key(char *key, QryKind kind, Oid nsp, const pg_uuid_t *id, const char *extra
 	int			n;
 
 	qry_uuid_text(id, uuid);
-	n = snprintf(key, QRY_KEY_MAX, "%s:%u:%s:%s%s%s",
+	n = snprintf(key, QRY_KEY_MAX, "%s:%u:%s/%d/%d/%d:%s%s%s",
 				 qry_defs[kind].key_prefix, nsp,
-				 pg_get_timezone_name(session_timezone), uuid,
+				 pg_get_timezone_name(session_timezone), IntervalStyle,
+				 extra_float_digits, bytea_output, uuid,
 				 extra ? ":" : "", extra ? extra : "");
 	return n > 0 && n < QRY_KEY_MAX;
 }

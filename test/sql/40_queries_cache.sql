@@ -95,6 +95,16 @@ SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000001') #>> '{us
 RESET TimeZone;
 SELECT * FROM pg_temp.delta();
 
+-- so are the settings that shape columns a DBA may add (an interval here)
+ALTER TABLE qry_cache.users ADD COLUMN trial interval DEFAULT '1 day 02:00';
+SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000001') #>> '{user,trial}' AS trial;
+SET IntervalStyle = 'iso_8601';
+SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000001') #>> '{user,trial}' AS trial;
+RESET IntervalStyle;
+SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000001') #>> '{user,trial}' AS trial;
+SELECT * FROM pg_temp.delta();
+ALTER TABLE qry_cache.users DROP COLUMN trial;
+
 -- cognomega.cache_enabled = off: computed every time, nothing looked up or stored
 SET cognomega.cache_enabled = off;
 SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000001') IS NOT NULL AS found;
