@@ -23,10 +23,12 @@
  * commit newer than the calling statement's snapshot, a miss reads the
  * newest committed data, not the statement's snapshot.
  *
- * A key names the function, the schema OID, the session's TimeZone (it
- * shapes every timestamptz in the document) and the arguments.  An unknown
- * user or agent is cached as a JSON null, so repeated misses stay cheap;
- * user_with_apps and users_with_apps share entries.
+ * A key names the function, the schema OID, the session settings that
+ * shape to_jsonb's output (TimeZone first of all) and the arguments.  An
+ * unknown user or agent is cached as a JSON null, so repeated misses stay
+ * cheap; user_with_apps and users_with_apps share entries.  The schema
+ * setup() recorded is kept per backend too, until a trigger on
+ * cognomega.setup_config signals a change (relcache invalidation).
  *
  * Locking contract: none of our own.  The plans and the range bounds below
  * are backend-local; the tables are locked by the executor (AccessShareLock)
