@@ -103,3 +103,23 @@ SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000001') #>> '{us
 SET TimeZone = 'Asia/Tokyo';
 SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000001') #>> '{user,created_at}' AS created_at;
 RESET TimeZone;
+
+-- the caller's search_path does not matter (everything is qualified), even
+-- an empty one or one with look-alike functions first (cache off: computed)
+SET cognomega.cache_enabled = off;
+CREATE SCHEMA qry_evil;
+CREATE FUNCTION qry_evil.to_jsonb(anyelement) RETURNS jsonb LANGUAGE sql AS $$ SELECT '"evil"'::jsonb $$;
+CREATE FUNCTION qry_evil.count(anyelement) RETURNS bigint LANGUAGE sql AS $$ SELECT 42::bigint $$;
+SET search_path = '';
+SELECT pg_catalog.jsonb_typeof(cognomega.user_with_apps('00000000-0000-0000-0000-000000000001')) AS doc;
+SELECT pg_catalog.count(*) FROM cognomega.users_with_apps('{00000000-0000-0000-0000-000000000001}');
+SELECT cognomega.user_agents_overview('00000000-0000-0000-0000-000000000001') OPERATOR(pg_catalog.#>) '{agents,0,pending}' AS pending;
+SELECT cognomega.agent_analytics('00000000-0000-0000-0000-00000000b001', 'daily') IS NULL AS no_analytics;
+SET search_path = qry_evil, public;
+SELECT jsonb_typeof(cognomega.user_with_apps('00000000-0000-0000-0000-000000000001')) AS doc;
+SELECT cognomega.user_agents_overview('00000000-0000-0000-0000-000000000001') #> '{agents,0,pending}' AS pending;
+RESET search_path;
+RESET cognomega.cache_enabled;
+SET client_min_messages = warning;
+DROP SCHEMA qry_evil CASCADE;
+RESET client_min_messages;
