@@ -13,6 +13,8 @@
 # Usage (as root or the cluster owner, from the repository root):
 #   bench/workers.sh                 # ROUNDS=4 SECONDS_PER_RUN=15 CLIENTS=4 SCALE=10
 #   ROUNDS=2 SECONDS_PER_RUN=10 bench/workers.sh
+#   ON_LIST= bench/workers.sh        # A/A: workers off on both sides (noise floor)
+#   STATS_INTERVAL=0 bench/workers.sh   # one job off (also SWEEP_, MAINTENANCE_INTERVAL)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,8 +28,9 @@ export PG_CONFIG="${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}"
 . "$here/scripts/lib/cluster.sh"
 dir=$(mktemp -d /tmp/cognomega-bench-workers.XXXXXX)
 cluster_start "$dir" "cognomega.databases = ''" \
-	"cognomega.cache_sweep_interval = 1" "cognomega.maintenance_interval = 1" \
-	"cognomega.stats_interval = 1" "max_connections = 50" >/dev/null
+	"cognomega.cache_sweep_interval = ${SWEEP_INTERVAL:-1}" \
+	"cognomega.maintenance_interval = ${MAINTENANCE_INTERVAL:-1}" \
+	"cognomega.stats_interval = ${STATS_INTERVAL:-1}" "max_connections = 50" >/dev/null
 export PGDATABASE=bench
 
 q() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
@@ -48,7 +51,8 @@ SQL
 
 workers() {   # workers on|off: toggle, then wait until the worker is there / gone
 	local list="" want=0
-	[ "$1" = on ] && list=bench && want=1
+	# ON_LIST='' makes both sides "off": an A/A run that shows the noise
+	[ "$1" = on ] && list=${ON_LIST-bench} && [ -n "$list" ] && want=1
 	q -c "ALTER SYSTEM SET cognomega.databases = '$list'" -c "SELECT pg_reload_conf()" >/dev/null
 	for _ in $(seq 1 100); do
 		[ "$(q -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cognomega worker'")" = "$want" ] && return 0
