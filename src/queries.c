@@ -483,10 +483,20 @@ qry_plan(QryKind kind, Oid nsp)
  * ----------------------------------------------------------------
  */
 
-/* the OIDs of the tables a document reads (ERROR naming setup if one is missing) */
+/*
+ * The OIDs of the tables a document reads (ERROR naming setup if one is
+ * missing).  The caller must have USAGE on the schema, as for a query
+ * naming it: checked here on every call, since neither a kept plan (USAGE
+ * is checked when a query is parsed) nor a cache hit (the cache re-checks
+ * table privileges) would notice it lost, e.g. by REVOKE of a membership.
+ */
 static void
 qry_deps(QryKind kind, Oid nsp, Oid *deps)
 {
+	AclResult	acl = pg_namespace_aclcheck(nsp, GetUserId(), ACL_USAGE);
+
+	if (acl != ACLCHECK_OK)
+		aclcheck_error(acl, OBJECT_SCHEMA, get_namespace_name(nsp));
 	for (int i = 0; i < qry_defs[kind].ndeps; i++)
 		deps[i] = qry_table_oid(qry_defs[kind].deps[i], nsp);
 }
