@@ -53,6 +53,19 @@ SELECT cognomega.run_job('stats') IS NOT NULL AS ran;
 SELECT kind, subject, value, resolved_at IS NULL AS open
   FROM cognomega.alerts WHERE subject LIKE 'wk.%' ORDER BY kind, subject;
 
+-- the subjects do not depend on the search_path of whoever runs the job
+-- (a worker's differs from a session's): still the same open alerts
+SET search_path = wk, public;
+SELECT cognomega.run_job('stats') IS NOT NULL AS ran;
+RESET search_path;
+SELECT kind, subject, resolved_at IS NULL AS open
+  FROM cognomega.alerts WHERE subject LIKE 'wk.%' OR subject IN ('events', 'dups_a')
+ ORDER BY kind, subject;
+SELECT count(*) AS keys_without_schema
+  FROM cognomega.stats_history h, jsonb_object_keys(h.managed_tables) k
+ WHERE h.recorded_at = (SELECT max(recorded_at) FROM cognomega.stats_history)
+   AND k NOT LIKE '%.%';
+
 -- cleared conditions are resolved; the others stay open
 DROP INDEX wk.dups_a;
 DELETE FROM wk.events;
