@@ -82,7 +82,8 @@ SELECT hits - :h0 AS "hits counted", misses - :m0 AS "misses counted", stores - 
 SQL
 
 section "Commit-time invalidation, seen from two sessions"
-note "session A (the app) reads the pending-payments total through cached_query();"
+note "session A (the app) reads the pending-payments total:"
+note "  cached_query('SELECT count(*) AS pending, sum(amount) AS amount FROM public.payments WHERE status = ''pending''')"
 note "session B (a back-office job) marks 100 pending payments as succeeded in a transaction."
 sql <<'SQL'
 SET client_min_messages = warning;
@@ -110,11 +111,13 @@ session_a() {
 # session B: one psql kept open; each command is followed by an \echo marker
 # that tells when its output is complete (read with a timeout, never hangs)
 coproc cache_writer { psql -X -q -v ON_ERROR_STOP=1 --pset=footer=off -At -F '   ' 2>&1; }
+# bash unsets the coproc's variables once it has exited: keep copies
+cache_b_pid=$cache_writer_PID cache_b_in=${cache_writer[1]} cache_b_out=${cache_writer[0]}
 session_b() {
     printf '  [B] %s\n' "$1"
-    printf '%s\n\\echo __demo_b_done__\n' "$1" >&"${cache_writer[1]}"
+    printf '%s\n\\echo __demo_b_done__\n' "$1" >&"$cache_b_in"
     local line
-    while IFS= read -r -t 60 line <&"${cache_writer[0]}"; do
+    while IFS= read -r -t 60 line <&"$cache_b_out"; do
         [ "$line" = __demo_b_done__ ] && break
         printf '      %s\n' "$line"
     done
@@ -128,8 +131,8 @@ session_a "cached_query(...)           -- B has not committed: the cached answer
 session_b "COMMIT;"
 session_a "cached_query(...)           -- after B's commit: recomputed, not the stale entry"
 session_a "cached_query(...)           -- and cached again"
-eval "exec ${cache_writer[1]}>&-"
-wait "$cache_writer_PID" 2>/dev/null || true
+eval "exec $cache_b_in>&-"
+wait "$cache_b_pid" 2>/dev/null || true
 
 echo
 sql <<'SQL'
@@ -138,3 +141,6 @@ SELECT entries, pg_size_pretty(bytes_used) AS used, hits, misses, stores,
        evictions, expirations, invalidations, round(hit_ratio::numeric, 3) AS hit_ratio
   FROM cognomega.cache_stats;
 SQL
+note "(entries made stale by B's commit, e.g. the 20 dashboard answers, are never served; they"
+note " still count in entries until a lookup or the cache_sweep job removes them, which"
+note " counts them in invalidations)"

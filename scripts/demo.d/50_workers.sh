@@ -23,7 +23,9 @@ SELECT backend_type, datname, state, query FROM pg_stat_activity
  WHERE backend_type LIKE 'cognomega%' ORDER BY backend_type;
 \echo 'turn the jobs on for this database, with short intervals for the demo:'
 \echo '  ALTER SYSTEM SET cognomega.databases = current database; stats_interval = 2s;'
-\echo '  cache_sweep_interval = 1s (maintenance_interval stays 1h); SELECT pg_reload_conf();'
+\echo '  cache_sweep_interval = 1s; SELECT pg_reload_conf();'
+\echo '  (maintenance_interval stays 1h: the managed parents were maintained minutes ago,'
+\echo '  so the partition_maintenance job finds none due)'
 SELECT format('ALTER SYSTEM SET cognomega.databases = %L', current_database()) \gexec
 ALTER SYSTEM SET cognomega.stats_interval = '2s';
 ALTER SYSTEM SET cognomega.cache_sweep_interval = '1s';
