@@ -2,7 +2,8 @@
 # 050_workers.pl: with cognomega.databases and cognomega.worker_role left at
 # their defaults the jobs run in database postgres as the bootstrap
 # superuser; an idle worker holds no lock; SIGTERM ends a worker within a
-# second; the launcher and the workers die with the postmaster.
+# second; the launcher and the workers die with the postmaster; their SQL
+# ignores a search_path that puts another schema before pg_catalog.
 #
 # Every wait is bounded (poll_query_until); no sleep decides pass or fail.
 use strict;
@@ -67,6 +68,33 @@ is($node->safe_psql('postgres', "SELECT pg_terminate_backend($pid, 1000)"),
 wait_for("SELECT count(*) = 1 FROM pg_stat_activity
 		   WHERE backend_type = 'cognomega worker' AND pid <> $pid",
 	'and is started again');
+
+# --- the worker's SQL is not at the mercy of a search_path ------------------
+# (a database setting puts public before pg_catalog; an operator planted in
+# public would run as the worker's superuser)
+$node->safe_psql('postgres', q{
+	CREATE TABLE public.hijacked (who text);
+	CREATE FUNCTION public.hijack_le(timestamptz, timestamptz) RETURNS bool
+		LANGUAGE plpgsql AS $$BEGIN
+			INSERT INTO public.hijacked VALUES (current_user);
+			RETURN $1 OPERATOR(pg_catalog.<=) $2;
+		END$$;
+	CREATE OPERATOR public.<= (LEFTARG = timestamptz, RIGHTARG = timestamptz,
+							   FUNCTION = public.hijack_le);
+	CREATE TABLE ev (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);
+	SELECT cognomega.create_parent('ev', 'ts', '1 day');
+	UPDATE cognomega.part_config SET last_maintenance = now() - interval '2 hours';
+	ALTER DATABASE postgres SET search_path = public, pg_catalog;
+});
+$pid = $node->safe_psql('postgres',
+	q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'cognomega worker'});
+$node->safe_psql('postgres', "SELECT pg_terminate_backend($pid, 1000)");
+wait_for(q{SELECT last_maintenance > now() - interval '1 minute' FROM cognomega.part_config
+			WHERE parent = 'public.ev'::pg_catalog.regclass},
+	'the restarted worker maintained the parents');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM public.hijacked}),
+	'0', 'no operator of the search_path ran in the worker');
+$node->safe_psql('postgres', q{ALTER DATABASE postgres RESET search_path});
 
 # --- they die with the postmaster -------------------------------------------
 my @pids = split /\n/, $node->safe_psql('postgres',
