@@ -68,6 +68,8 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "common/hashfn.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
@@ -367,6 +369,26 @@ inval_creates_inheritor(Node *node)
 }
 
 /*
+ * TRUNCATE rv: without ONLY it also empties rv's plain inheritance children,
+ * whose slots are their own (a partition is mapped to its root's slot).
+ */
+static void
+inval_note_truncated(RangeVar *rv)
+{
+	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+	List	   *children;
+
+	inval_note_relation(relid);
+	if (!OidIsValid(relid) || !rv->inh ||
+		get_rel_relkind(relid) != RELKIND_RELATION || !has_subclass(relid))
+		return;
+	children = find_all_inheritors(relid, NoLock, NULL);
+	for (int i = 1; i < list_length(children); i++)
+		inval_note_relation(list_nth_oid(children, i));
+	list_free(children);
+}
+
+/*
  * Called by the ProcessUtility hook before the statement runs.  Returns true
  * for COMMIT PREPARED: the caller must then call invalidate_utility_end()
  * however the statement ends.
@@ -405,8 +427,7 @@ invalidate_utility_begin(PlannedStmt *pstmt)
 		TruncateStmt *ts = (TruncateStmt *) node;
 
 		for (int i = 0; i < list_length(ts->relations); i++)
-			inval_note_relation(RangeVarGetRelid(list_nth_node(RangeVar, ts->relations, i),
-												 NoLock, true));
+			inval_note_truncated(list_nth_node(RangeVar, ts->relations, i));
 		if (ts->behavior == DROP_CASCADE)
 			inval_note_slot(inval_db_epoch_slot());
 		return false;
