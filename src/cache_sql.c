@@ -30,6 +30,7 @@
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/executor.h"
@@ -114,6 +115,32 @@ cache_key_arg(FunctionCallInfo fcinfo, const char *fn)
 	return text_to_cstring(PG_GETARG_TEXT_PP(0));
 }
 
+/*
+ * A declared dependency must exist and hold rows that writes can change:
+ * a table, partitioned table, materialized view or foreign table.  Nothing
+ * invalidates the entries of an index, sequence or composite type, and a
+ * view's writes reach its base tables, so those are refused outright.
+ */
+static void
+cache_check_dep(Oid relid)
+{
+	char		relkind = get_rel_relkind(relid);
+
+	if (relkind == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
+		relkind != RELKIND_MATVIEW && relkind != RELKIND_FOREIGN_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" cannot be a dependency of a cache entry",
+						get_rel_name(relid)),
+				 errdetail("Only tables, partitioned tables, materialized views and foreign tables are dependencies."),
+				 relkind == RELKIND_VIEW ?
+				 errhint("Declare the tables the view reads.") : 0));
+}
+
 static Oid *
 cache_deps_arg(FunctionCallInfo fcinfo, int argno, int *n)
 {
@@ -136,6 +163,7 @@ cache_deps_arg(FunctionCallInfo fcinfo, int argno, int *n)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("depends_on must not contain null elements")));
 		oids[i] = DatumGetObjectId(elems[i]);
+		cache_check_dep(oids[i]);
 	}
 	return oids;
 }

@@ -17,3 +17,25 @@ TRUNCATE ONLY ip;
 SELECT cognomega.cache_get('edge:ic') AS kept_after_truncate_only;
 TRUNCATE ip;
 SELECT cognomega.cache_get('edge:ic') AS after_truncate_parent;
+
+-- depends_on: only relations that hold rows.  Nothing would invalidate an
+-- index's entries (writes are recorded against its table): refused, like a
+-- sequence, a composite type and a view; a number that is no relation's OID
+-- is an error too
+CREATE TABLE ti (x int PRIMARY KEY);
+CREATE SEQUENCE sq;
+CREATE TYPE ct AS (a int);
+SELECT cognomega.cache_put('edge:idx', '1', NULL, '{ti_pkey}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT cognomega.cache_put('edge:seq', '1', NULL, '{sq}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT cognomega.cache_put('edge:type', '1', NULL, '{ct}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT cognomega.cache_put('edge:none', '1', NULL, '{4000000000}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT cognomega.cache_put('edge:mv', '1', NULL, '{pg_stat_user_tables}');
+\echo :LAST_ERROR_SQLSTATE
+CREATE MATERIALIZED VIEW mv AS SELECT x FROM ti;
+SELECT cognomega.cache_put('edge:mv', '1', NULL, '{mv}') AS matview_stored;
+REFRESH MATERIALIZED VIEW mv;
+SELECT cognomega.cache_get('edge:mv') AS after_refresh;
