@@ -62,6 +62,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "common/hashfn.h"
+#include "common/int.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "port/atomics.h"
@@ -819,7 +820,11 @@ cache_init_entry(CacheEntry *e, const CacheKey *k, int32 first,
 	e->part = k->part;
 	e->fence = fence;
 	ttl_ms = cache_ttl_ms(ttl_ms);
-	e->expires = ttl_ms > 0 ? GetCurrentTimestamp() + ttl_ms * 1000 : 0;
+	e->expires = 0;
+	if (ttl_ms > 0 &&
+		(pg_mul_s64_overflow(ttl_ms, 1000, &e->expires) ||
+		 pg_add_s64_overflow(e->expires, GetCurrentTimestamp(), &e->expires)))
+		e->expires = PG_INT64_MAX;	/* later than any now */
 	pg_atomic_write_u32(&e->usage, 1);
 }
 

@@ -33,6 +33,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "common/int.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -93,7 +94,12 @@ cache_ttl_arg(FunctionCallInfo fcinfo, int argno)
 	if (PG_ARGISNULL(argno))
 		return -1;
 	ttl = PG_GETARG_INTERVAL_P(argno);
-	usecs = ttl->time + ((int64) ttl->month * DAYS_PER_MONTH + ttl->day) * USECS_PER_DAY;
+	/* a ttl beyond int64 microseconds (~292000 years) saturates */
+	if (pg_mul_s64_overflow((int64) ttl->month * DAYS_PER_MONTH + ttl->day,
+							USECS_PER_DAY, &usecs) ||
+		pg_add_s64_overflow(usecs, ttl->time, &usecs))
+		usecs = ((double) ttl->month * DAYS_PER_MONTH + ttl->day) * USECS_PER_DAY +
+			ttl->time > 0 ? PG_INT64_MAX : -1;
 	if (usecs < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -39,3 +39,11 @@ CREATE MATERIALIZED VIEW mv AS SELECT x FROM ti;
 SELECT cognomega.cache_put('edge:mv', '1', NULL, '{mv}') AS matview_stored;
 REFRESH MATERIALIZED VIEW mv;
 SELECT cognomega.cache_get('edge:mv') AS after_refresh;
+
+-- a ttl too long for int64 microseconds saturates instead of wrapping round
+-- (it was reported as negative); a hugely negative one is still an error
+SELECT cognomega.cache_put('edge:long', '1', '100000000 years') AS stored,
+       cognomega.cache_get('edge:long') AS got;
+SELECT cognomega.cache_put('edge:long', '1', '-100000000 years');
+\echo :LAST_ERROR_SQLSTATE
+SELECT cognomega.cache_put('edge:mixed', '1', '-1 day 25 hours') AS mixed_signs_positive;
