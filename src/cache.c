@@ -727,10 +727,12 @@ cache_inheritors(Oid relid)
  * children (relid invalid: their privileges do not matter through the
  * parent) and the database epoch.  NULL when one may not back an entry.  A
  * declared view is refused: writes reach its base tables, not the view
- * (cached_query passes the planner's base tables along with views, views_ok).
+ * (cached_query passes the planner's base tables along with views, is_query).
+ * A query's entry depends on the epoch even without relations: it also
+ * depends on functions, operators and types, whose DDL bumps the epoch.
  */
 static CacheDep *
-cache_make_deps(const Oid *relids, int n, bool views_ok, int *nd)
+cache_make_deps(const Oid *relids, int n, bool is_query, int *nd)
 {
 	List	   *children = NIL;
 	CacheDep   *deps;
@@ -739,7 +741,7 @@ cache_make_deps(const Oid *relids, int n, bool views_ok, int *nd)
 	for (int i = 0; i < n; i++)
 	{
 		if (!cache_relation_storable(relids[i]) ||
-			(!views_ok && get_rel_relkind(relids[i]) == RELKIND_VIEW))
+			(!is_query && get_rel_relkind(relids[i]) == RELKIND_VIEW))
 			return NULL;
 		children = list_concat_unique_oid(children, cache_inheritors(relids[i]));
 	}
@@ -756,7 +758,7 @@ cache_make_deps(const Oid *relids, int n, bool views_ok, int *nd)
 			return NULL;
 		*nd = cache_add_dep(deps, *nd, InvalidOid, inval_slot_for_relation(child));
 	}
-	if (*nd > 0)
+	if (*nd > 0 || is_query)
 		*nd = cache_add_dep(deps, *nd, InvalidOid, inval_db_epoch_slot());
 	return deps;
 }

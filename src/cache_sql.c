@@ -72,7 +72,7 @@ typedef struct CqPlan
 	bool		cacheable;
 	int			nrelids;
 	Oid		   *relids;			/* sorted, TopMemoryContext */
-	char	   *relid_text;		/* "oid,oid," for the key */
+	char	   *relid_text;		/* "search path|oid,oid," for the key */
 	Oid			perms_role;		/* privileges checked for this role ... */
 	uint64		perms_generation;	/* ... at this catalog generation */
 } CqPlan;
@@ -456,8 +456,25 @@ cq_queries_cacheable(CachedPlanSource *ps)
 	return true;
 }
 
+/*
+ * The search_path the query was parsed under: it resolved the relations,
+ * but also the functions, operators and types (two schemas may each have an
+ * immutable f()), so it is part of the key.
+ */
 static void
-cq_collect_relids(CqPlan *cp, PlannedStmt *stmt)
+cq_append_search_path(StringInfo buf, CachedPlanSource *ps)
+{
+	if (ps->search_path == NULL)
+		return;
+	appendStringInfo(buf, "%c%c", ps->search_path->addCatalog ? 'c' : '-',
+					 ps->search_path->addTemp ? 't' : '-');
+	for (int i = 0; i < list_length(ps->search_path->schemas); i++)
+		appendStringInfo(buf, "%u,", list_nth_oid(ps->search_path->schemas, i));
+}
+
+/* the relations the plan reads, sorted, and the key text naming them */
+static void
+cq_collect_relids(CqPlan *cp, CachedPlanSource *ps, PlannedStmt *stmt)
 {
 	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 	StringInfoData buf;
@@ -469,6 +486,8 @@ cq_collect_relids(CqPlan *cp, PlannedStmt *stmt)
 	qsort(cp->relids, n, sizeof(Oid), cq_oid_cmp);
 	cp->nrelids = 0;
 	initStringInfo(&buf);
+	cq_append_search_path(&buf, ps);
+	appendStringInfoChar(&buf, '|');
 	for (int i = 0; i < n; i++)
 	{
 		if (cp->nrelids > 0 && cp->relids[cp->nrelids - 1] == cp->relids[i])
@@ -491,7 +510,7 @@ cq_analyze(CqPlan *cp, CachedPlanSource *ps, CachedPlan *cplan)
 	cp->cacheable = list_length(cplan->stmt_list) == 1 &&
 		stmt->commandType == CMD_SELECT && !stmt->hasModifyingCTE &&
 		stmt->rowMarks == NIL && cq_queries_cacheable(ps);
-	cq_collect_relids(cp, stmt);
+	cq_collect_relids(cp, ps, stmt);
 	cp->memo_cplan = cplan;
 	cp->memo_generation = cplan->generation;
 }

@@ -47,3 +47,27 @@ SELECT cognomega.cache_put('edge:long', '1', '100000000 years') AS stored,
 SELECT cognomega.cache_put('edge:long', '1', '-100000000 years');
 \echo :LAST_ERROR_SQLSTATE
 SELECT cognomega.cache_put('edge:mixed', '1', '-1 day 25 hours') AS mixed_signs_positive;
+
+-- cached_query: the search_path resolves functions too, not only relations:
+-- same text, same table, another schema's immutable f() is another answer
+CREATE SCHEMA cache_edge_a;
+CREATE SCHEMA cache_edge_b;
+CREATE FUNCTION cache_edge_a.f(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT $1';
+CREATE FUNCTION cache_edge_b.f(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT $1 * 2';
+CREATE TABLE cache_edge.tf (x int);
+INSERT INTO cache_edge.tf VALUES (5);
+SET search_path = cache_edge_a, cache_edge;
+SELECT cognomega.cached_query('SELECT f(x) AS v FROM tf') AS under_a;
+SET search_path = cache_edge_b, cache_edge;
+SELECT cognomega.cached_query('SELECT f(x) AS v FROM tf') AS under_b;
+SET search_path = cache_edge_a, cache_edge;
+SELECT cognomega.cached_query('SELECT f(x) AS v FROM tf') AS under_a_again;
+SET search_path = cache_edge, public;
+
+-- a query reading no relation still depends on the functions it calls:
+-- redefining one (DDL bumps the epoch) is seen at once
+CREATE FUNCTION g() RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT 1';
+SELECT cognomega.cached_query('SELECT cache_edge.g() AS v') AS first;
+SELECT cognomega.cached_query('SELECT cache_edge.g() AS v') AS cached;
+CREATE OR REPLACE FUNCTION g() RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT 2';
+SELECT cognomega.cached_query('SELECT cache_edge.g() AS v') AS after_redefinition;
