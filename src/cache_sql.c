@@ -75,12 +75,20 @@ typedef struct CqPlan
 	char	   *relid_text;		/* "search path|oid,oid," for the key */
 	Oid			perms_role;		/* privileges checked for this role ... */
 	uint64		perms_generation;	/* ... at this catalog generation */
+	uint64		names_generation;	/* cq_names_generation when prepared */
 } CqPlan;
 
 static HTAB *cq_plans = NULL;
 
 /* bumped whenever a catalog behind a privilege check changes */
 static uint64 cq_catalog_generation = 1;
+
+/*
+ * Bumped whenever a relation is created, renamed, moved or dropped: a new
+ * table earlier in the search_path may now shadow an unqualified name.  The
+ * plan cache does not notice that (see PREPARE), so the text is parsed again.
+ */
+static uint64 cq_names_generation = 1;
 
 /* ---- argument helpers ---- */
 
@@ -320,9 +328,17 @@ cq_catalog_changed(Datum arg, int cacheid, uint32 hashvalue)
 }
 
 static void
+cq_names_changed(Datum arg, int cacheid, uint32 hashvalue)
+{
+	cq_names_generation++;
+}
+
+static void
 cq_init(void)
 {
 	HASHCTL		ctl;
+
+	CacheRegisterSyscacheCallback(RELNAMENSP, cq_names_changed, (Datum) 0);
 
 	/* relacl, column acls, roles and memberships */
 	CacheRegisterSyscacheCallback(RELOID, cq_catalog_changed, (Datum) 0);
@@ -413,7 +429,8 @@ cq_plan_for(const char *query)
 	if (cq_plans == NULL)
 		cq_init();
 	cp = hash_search(cq_plans, &h, HASH_FIND, NULL);
-	if (cp && strcmp(cp->query, query) == 0)
+	if (cp && strcmp(cp->query, query) == 0 &&
+		cp->names_generation == cq_names_generation)
 		return cp;
 
 	plan = cq_prepare(query);	/* may fail: nothing changed yet */
@@ -425,6 +442,7 @@ cq_plan_for(const char *query)
 	memset(((char *) cp) + sizeof(uint64), 0, sizeof(CqPlan) - sizeof(uint64));
 	cp->query = MemoryContextStrdup(TopMemoryContext, query);
 	cp->plan = plan;
+	cp->names_generation = cq_names_generation;
 	return cp;
 }
 
