@@ -72,6 +72,7 @@
 #include "storage/spin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -568,10 +569,16 @@ cache_drop_if(const CacheKey *k, TimestampTz fence, CacheCounter why)
 	LWLockRelease(lock);
 }
 
-/* the caller must be able to read every dependency, or get the usual error */
+/*
+ * The caller must be able to read every dependency, or get the usual error.
+ * Catalog changes committed since the last command (REVOKE of a role
+ * membership) are taken in first, as locking the relations would.
+ */
 static void
 cache_check_privileges(const Oid *relids, int n)
 {
+	if (n > 0)
+		AcceptInvalidationMessages();
 	for (int i = 0; i < n; i++)
 	{
 		bool		missing = false;

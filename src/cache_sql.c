@@ -691,11 +691,20 @@ cq_execute(CqPlan *cp)
 static Jsonb *
 cached_query_internal(const char *query, int64 ttl_ms)
 {
-	CqPlan	   *cp = cq_plan_for(query);
+	CqPlan	   *cp;
 	bool		usable = cache_usable();
 	StringInfoData key;
 	TimestampTz fence = 0;
 	Jsonb	   *result;
+
+	/*
+	 * A plain query would see catalog changes committed since the last
+	 * command (a shadowing table, a lost role membership) when it locks its
+	 * relations; a hit locks nothing, so catch up here (a quick unlocked
+	 * test when nothing is pending).
+	 */
+	AcceptInvalidationMessages();
+	cp = cq_plan_for(query);
 
 	initStringInfo(&key);
 	if (usable)
