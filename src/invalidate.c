@@ -147,6 +147,20 @@ invalidate_init(void)
 		RegisterXactCallback(inval_xact_callback, NULL);
 }
 
+/*
+ * Before a pending count is taken: a FATAL exit skips the transaction
+ * callbacks and PG_FINALLY, and a count left behind would disable the slot's
+ * entries until the server restarts.
+ */
+static void
+inval_register_exit(void)
+{
+	if (inval_exit_registered)
+		return;
+	before_shmem_exit(inval_release_at_exit, (Datum) 0);
+	inval_exit_registered = true;
+}
+
 /* ---- clock and slots ---- */
 
 static uint32
@@ -407,6 +421,7 @@ invalidate_utility_begin(PlannedStmt *pstmt)
 
 		if (ts->kind != TRANS_STMT_COMMIT_PREPARED || inval_2pc_held)
 			return false;
+		inval_register_exit();
 		inval_2pc_slot = inval_db_epoch_slot();
 		pg_atomic_fetch_add_u32(&inval_shared->slots[inval_2pc_slot].pending, 1);
 		inval_2pc_held = true;
@@ -455,11 +470,7 @@ inval_take_pending(void)
 {
 	if (inval_nwrites == 0 || inval_held)
 		return;
-	if (!inval_exit_registered)
-	{
-		before_shmem_exit(inval_release_at_exit, (Datum) 0);
-		inval_exit_registered = true;
-	}
+	inval_register_exit();
 	for (int i = 0; i < inval_nwrites; i++)
 		pg_atomic_fetch_add_u32(&inval_shared->slots[inval_writes[i]].pending, 1);
 	inval_held = true;
