@@ -406,9 +406,10 @@ cq_prepare(const char *query)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cached_query() cannot run this query: %s",
 						SPI_result_code_string(SPI_result))));
+	/* 42601 like PREPARE's "cannot insert multiple commands" */
 	if (list_length(SPI_plan_get_plan_sources(plan)) != 1)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_SYNTAX_ERROR),
 				 errmsg("cached_query() needs exactly one statement"),
 				 errdetail("The query text contains %d statements.",
 						   list_length(SPI_plan_get_plan_sources(plan)))));
@@ -678,6 +679,10 @@ cq_execute(CqPlan *cp)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	rc = SPI_execute_plan(cp->plan, NULL, NULL, false, 0);
+	if (rc == SPI_ERROR_TRANSACTION)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cached_query() cannot run transaction control statements")));
 	if (rc < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -736,9 +741,7 @@ cognomega_cached_query(PG_FUNCTION_ARGS)
 
 	cognomega_require_preload("cached_query()");
 	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("cached_query() query must not be null")));
+		PG_RETURN_NULL();		/* as if STRICT (ttl may be NULL) */
 	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	ttl_ms = cache_ttl_arg(fcinfo, 1);
 	PG_RETURN_JSONB_P(cached_query_internal(query, ttl_ms));

@@ -71,3 +71,18 @@ SELECT cognomega.cached_query('SELECT cache_edge.g() AS v') AS first;
 SELECT cognomega.cached_query('SELECT cache_edge.g() AS v') AS cached;
 CREATE OR REPLACE FUNCTION g() RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT 2';
 SELECT cognomega.cached_query('SELECT cache_edge.g() AS v') AS after_redefinition;
+
+-- cached_query: transaction control is refused (0A000, as in PL/pgSQL's
+-- EXECUTE), not reported as a bad parameter; a utility statement that may
+-- not run in a function keeps PostgreSQL's own error
+SELECT cognomega.cached_query('COMMIT');
+\echo :LAST_ERROR_SQLSTATE
+SELECT cognomega.cached_query('VACUUM cache_edge.ti');
+\echo :LAST_ERROR_SQLSTATE
+-- a NULL ttl is the default, NULL query gives NULL
+SELECT cognomega.cached_query('SELECT 1 AS one', NULL) AS default_ttl,
+       cognomega.cached_query(NULL, NULL) IS NULL AS null_query;
+-- duplicate column names: one key per object, the last column wins (as
+-- to_jsonb(row) does); empty result is []
+SELECT cognomega.cached_query('SELECT 1 AS a, 2 AS a') AS duplicate_names,
+       cognomega.cached_query('SELECT 1 AS a WHERE false') AS no_rows;
