@@ -28,6 +28,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
@@ -79,6 +80,14 @@ typedef struct CqPlan
 } CqPlan;
 
 static HTAB *cq_plans = NULL;
+
+/*
+ * cached_query calls whose query is running in this backend (one may call
+ * another): while any is, no kept plan is flushed, since SPI is still
+ * walking one of them.  No query runs across a transaction end, so the
+ * count is reset there (an error may skip the decrement).
+ */
+static int	cq_running = 0;
 
 /* bumped whenever a catalog behind a privilege check changes */
 static uint64 cq_catalog_generation = 1;
@@ -334,9 +343,19 @@ cq_names_changed(Datum arg, int cacheid, uint32 hashvalue)
 }
 
 static void
+cq_xact_end(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		event == XACT_EVENT_PREPARE)
+		cq_running = 0;
+}
+
+static void
 cq_init(void)
 {
 	HASHCTL		ctl;
+
+	RegisterXactCallback(cq_xact_end, NULL);
 
 	CacheRegisterSyscacheCallback(RELNAMENSP, cq_names_changed, (Datum) 0);
 
@@ -435,7 +454,8 @@ cq_plan_for(const char *query)
 		return cp;
 
 	plan = cq_prepare(query);	/* may fail: nothing changed yet */
-	if (cp == NULL && hash_get_num_entries(cq_plans) >= CQ_MAX_PLANS)
+	if (cp == NULL && hash_get_num_entries(cq_plans) >= CQ_MAX_PLANS &&
+		cq_running == 0)
 		cq_forget_all();
 	cp = hash_search(cq_plans, &h, HASH_ENTER, &found);
 	if (found)
@@ -678,7 +698,9 @@ cq_execute(CqPlan *cp)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	cq_running++;
 	rc = SPI_execute_plan(cp->plan, NULL, NULL, false, 0);
+	cq_running--;
 	if (rc == SPI_ERROR_TRANSACTION)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

@@ -86,3 +86,11 @@ SELECT cognomega.cached_query('SELECT 1 AS one', NULL) AS default_ttl,
 -- to_jsonb(row) does); empty result is []
 SELECT cognomega.cached_query('SELECT 1 AS a, 2 AS a') AS duplicate_names,
        cognomega.cached_query('SELECT 1 AS a WHERE false') AS no_rows;
+
+-- a cached_query whose query calls cached_query with more new texts than
+-- the per-backend plan table holds: the table is not flushed under the
+-- running outer plan (that freed it while SPI still walked it)
+SELECT cognomega.cached_query(
+    'SELECT count(cognomega.cached_query(''SELECT '' || g || '' AS v'')) AS n
+     FROM generate_series(1, 600) g') AS nested;
+SELECT cognomega.cached_query('SELECT 601 AS v') AS afterwards;
