@@ -94,3 +94,12 @@ SELECT cognomega.cached_query(
     'SELECT count(cognomega.cached_query(''SELECT '' || g || '' AS v'')) AS n
      FROM generate_series(1, 600) g') AS nested;
 SELECT cognomega.cached_query('SELECT 601 AS v') AS afterwards;
+
+-- cache_max_entry_size is compared with the value's size as jsonb, which is
+-- what pg_column_size() reports: exactly that size fits, a byte less does not
+SELECT pg_column_size(to_jsonb(repeat('s', 1000))) AS value_size \gset
+SELECT set_config('cognomega.cache_max_entry_size', :'value_size', false) IS NOT NULL AS set;
+SELECT cognomega.cache_put('edge:exact', to_jsonb(repeat('s', 1000))) AS exact_fits;
+SELECT set_config('cognomega.cache_max_entry_size', (:value_size - 1)::text, false) IS NOT NULL AS set;
+SELECT cognomega.cache_put('edge:exact', to_jsonb(repeat('s', 1000))) AS byte_over;
+RESET cognomega.cache_max_entry_size;
