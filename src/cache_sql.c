@@ -8,8 +8,13 @@
  * hash table, TopMemoryContext).  Each call asks the plan cache for the
  * current generic plan: the plan cache revalidates it after DDL and when
  * search_path changes, so the relation OIDs the planner resolved
- * (PlannedStmt.relationOids) are current and become part of the key: the
- * same text under another search_path is another entry.  Whether a query
+ * (PlannedStmt.relationOids) are current and become part of the key, with
+ * the search_path itself (it also resolves functions, operators and types):
+ * the same text under another search_path is another entry.  The plan cache
+ * does not notice a new table that shadows an unqualified name, so any
+ * relation created, renamed or dropped makes the text parse again.  Pending
+ * catalog invalidations are taken in on every call, as locking the
+ * relations would.  Whether a query
  * may be cached is decided from the plan and the analyzed query: a plain
  * SELECT, no FOR UPDATE, no writable CTE, no mutable (volatile or stable,
  * e.g. now()) function, no relation with row-level security, no temporary
