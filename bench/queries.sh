@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Benchmark of the joined query functions (DESIGN.md section 3): the user
+# screen (a user with its apps) answered five ways, in interleaved rounds on
+# one throwaway cluster, with pgbench -M prepared:
+#
+#   cached     cognomega.user_with_apps(id), result cache on
+#   uncached   the same with cognomega.cache_enabled = off
+#   seed       what the platform does today: users query + generated_apps query
+#   join       a hand-written LEFT JOIN returning one row per app
+#   stored     the same documents precomputed in a table, read by primary key
+#              (the floor of returning a document of that size)
+#   trivial    SELECT :n (the floor of a round trip)
+#
+# Targets: cached >= 2x join, cached >= 0.8x trivial.  A cached call cannot
+# beat "stored": both send the same jsonb, whose text output dominates.
+# Knobs (environment): QRY_USERS (5000) QRY_APPS (20 per user) QRY_ROUNDS (3)
+# QRY_SECONDS (5 per run) QRY_CLIENTS (2).  Run as root from the repo root:
+#   bash bench/queries.sh
+set -euo pipefail
+[ -n "${QRY_DEBUG:-}" ] && set -x
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+. scripts/lib/cluster.sh
+
+users=${QRY_USERS:-5000}
+apps=${QRY_APPS:-20}
+rounds=${QRY_ROUNDS:-3}
+seconds=${QRY_SECONDS:-5}
+clients=${QRY_CLIENTS:-2}
+variants=(cached uncached seed join stored trivial)
+
+dir=$(mktemp -d /tmp/cognomega-bench-queries.XXXXXX)
+chmod 755 "$dir"
+cp bench/queries/*.sql "$dir/"
+[ "$(id -u)" -eq 0 ] && chown -R postgres: "$dir"
+cluster_start "$dir/cluster" "shared_buffers = '256MB'" "cognomega.cache_size = '256MB'" \
+    "cognomega.databases = ''" "max_connections = 50"
+
+echo "loading $users users with $apps apps each"
+psql -X -q -v ON_ERROR_STOP=1 -v users="$users" -v apps="$apps" <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION cognomega;
+SELECT count(*) FROM cognomega.setup('public') \g /dev/null
+INSERT INTO users (id, email, subscription_tier, subscription_status, is_active, created_at)
+SELECT lpad(to_hex(n), 32, '0')::uuid, 'user' || n || '@example.com',
+       (ARRAY['free', 'pro', 'team'])[1 + n % 3], 'active', true,
+       now() - n * interval '1 minute'
+  FROM generate_series(1, :users) n;
+INSERT INTO generated_apps (id, user_id, title, status, created_at)
+SELECT gen_random_uuid(), lpad(to_hex(n), 32, '0')::uuid, 'app ' || n || '.' || k,
+       (ARRAY['generating', 'completed', 'failed', 'draft'])[1 + k % 4],
+       now() - (n * :apps + k) * interval '1 second'
+  FROM generate_series(1, :users) n, generate_series(1, :apps) k;
+-- the index a hand-written query for "a user's apps" deserves (all variants use it)
+CREATE INDEX IF NOT EXISTS bench_generated_apps_user_id_created_at
+    ON generated_apps (user_id, created_at DESC);
+-- the documents precomputed for "stored": kept in line and uncompressed
+-- (PLAIN) when they fit in a page, so reading one costs no detoasting
+SET cognomega.cache_enabled = off;
+CREATE UNLOGGED TABLE bench_docs (id uuid PRIMARY KEY, doc jsonb);
+SELECT CASE WHEN :apps <= 40 THEN 'PLAIN' ELSE 'MAIN' END AS storage \gset
+ALTER TABLE bench_docs ALTER doc SET STORAGE :storage;
+INSERT INTO bench_docs SELECT id, cognomega.user_with_apps(id) FROM users;
+VACUUM ANALYZE users, generated_apps, bench_docs;
+SQL
+
+# every variant returns the same facts for a user: check once, so the
+# comparison is between equal answers
+psql -X -q -At -v ON_ERROR_STOP=1 <<'SQL'
+SELECT CASE WHEN jsonb_array_length(cognomega.user_with_apps(lpad(to_hex(7), 32, '0')::uuid) -> 'apps')
+            = (SELECT count(*) FROM generated_apps WHERE user_id = lpad(to_hex(7), 32, '0')::uuid)
+       THEN 'check: documents match the tables' ELSE 'check FAILED' END;
+SQL
+
+pgoptions() {    # the cache is switched off for the uncached variant only
+    if [ "$1" = uncached ]; then echo "-c cognomega.cache_enabled=off"; fi
+}
+
+run_variant() {   # run_variant NAME -> prints tps
+    local v=$1
+    PGOPTIONS="$(pgoptions "$v")" pgbench -n -M prepared -c "$clients" -j "$clients" -T "$seconds" \
+        -D users="$users" -f "$dir/$v.sql" 2>"$dir/pgbench.err" |
+        sed -n "s/^tps = \([0-9.]*\) .*/\1/p" || true
+}
+
+# warm up: fills the cache and the buffers, plans every statement
+for v in "${variants[@]}"; do
+    PGOPTIONS="$(pgoptions "$v")" \
+        pgbench -n -M prepared -c "$clients" -j "$clients" -T 1 -D users="$users" \
+        -f "$dir/$v.sql" >/dev/null 2>&1 || true
+done
+
+declare -A total
+for v in "${variants[@]}"; do total[$v]=0; done
+for r in $(seq 1 "$rounds"); do
+    line="round $r:"
+    for v in "${variants[@]}"; do
+        tps=$(run_variant "$v")
+        [ -n "$tps" ] || { echo "pgbench failed for $v:"; cat "$dir/pgbench.err"; exit 1; }
+        total[$v]=$(awk -v a="${total[$v]}" -v b="$tps" 'BEGIN { print a + b }')
+        line+=$(printf ' %s=%.0f' "$v" "$tps")
+    done
+    echo "$line"
+done
+
+echo
+printf '%-10s %12s\n' variant "tps (mean)"
+for v in "${variants[@]}"; do
+    printf '%-10s %12.0f\n' "$v" "$(awk -v a="${total[$v]}" -v n="$rounds" 'BEGIN { print a / n }')"
+done
+ratio() { awk -v a="${total[$1]}" -v b="${total[$2]}" 'BEGIN { print (b > 0 ? a / b : 0) }'; }
+echo
+printf 'cached / join     = %5.2fx   (target >= 2)\n' "$(ratio cached join)"
+printf 'cached / seed     = %5.2fx\n' "$(ratio cached seed)"
+printf 'cached / uncached = %5.2fx\n' "$(ratio cached uncached)"
+printf 'uncached / join   = %5.2fx\n' "$(ratio uncached join)"
+printf 'cached / stored   = %5.2fx   (same document precomputed in a table)\n' "$(ratio cached stored)"
+printf 'cached / trivial  = %5.2fx   (target >= 0.8)\n' "$(ratio cached trivial)"
+printf 'stored / trivial  = %5.2fx   (the ceiling for any document of this size)\n' "$(ratio stored trivial)"
+if psql -X -At -c "SELECT 1 FROM pg_views WHERE schemaname = 'cognomega' AND viewname = 'cache_stats'" | grep -q 1; then
+    psql -X -At -c "SELECT 'cache: ' || hits || ' hits, ' || misses || ' misses' FROM cognomega.cache_stats"
+fi

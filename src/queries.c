@@ -1,0 +1,924 @@
+/*-------------------------------------------------------------------------
+ *
+ * queries.c
+ *		Joined query functions: user_with_apps, users_with_apps,
+ *		agent_analytics and user_agents_overview (DESIGN.md section 3).
+ *
+ * Each function answers with one SQL query, run through SPI from a plan
+ * prepared once per backend and kept (SPI_keepplan).  PostgreSQL's plan
+ * cache revalidates a kept plan when a table it reads changes (ALTER TABLE,
+ * CREATE/DROP INDEX, partitions attached or dropped): the query is parsed
+ * again from its text, so "to_jsonb(u)" picks up a column added later.
+ * The text names the tables in the schema cognomega.setup() recorded; the
+ * plans are tied to that schema's OID and to its name, and are dropped when
+ * either changes (setup re-run elsewhere, ALTER SCHEMA ... RENAME).
+ *
+ * The result cache (cache.h) serves the documents when it is usable.  The
+ * hit path does not touch SPI: resolve the schema, check SELECT on the
+ * tables the document reads, build the key, look it up.  On a miss the
+ * fence is taken before SPI_execute_plan, which (read_only = false) takes a
+ * fresh snapshot after it; so a write that commits before the snapshot is
+ * in the value, and one that commits after the fence invalidates it.  The
+ * functions are therefore VOLATILE: like a cache hit, which can show a
+ * commit newer than the calling statement's snapshot, a miss reads the
+ * newest committed data, not the statement's snapshot.
+ *
+ * A key names the function, the schema OID, the session settings that
+ * shape to_jsonb's output (TimeZone first of all) and the arguments.  An
+ * unknown user or agent is cached as a JSON null, so repeated misses stay
+ * cheap; user_with_apps and users_with_apps share entries.  The schema
+ * setup() recorded is kept per backend too, until a trigger on
+ * cognomega.setup_config signals a change (relcache invalidation).
+ *
+ * Locking contract: none of our own.  The plans and the range bounds below
+ * are backend-local; the tables are locked by the executor (AccessShareLock)
+ * and, for the analytics range, by table_open with the same lock.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "partitioning/partbounds.h"
+#include "partitioning/partdesc.h"
+#include "pgtime.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/bytea.h"
+#include "utils/float.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/partcache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#include "cognomega.h"
+#include "cache.h"
+#include "queries.h"
+#include "setup.h"
+
+/* the queries this file prepares */
+typedef enum QryKind
+{
+	QRY_USER_WITH_APPS,
+	QRY_USERS_WITH_APPS,
+	QRY_AGENT_ANALYTICS,
+	QRY_USER_AGENTS_OVERVIEW,
+	QRY_NKINDS
+} QryKind;
+
+/* the tables a document reads: its cache dependencies and privileges */
+#define QRY_MAX_DEPS 3
+
+typedef struct QryDef
+{
+	const char *name;			/* SQL function name */
+	const char *key_prefix;		/* cache key prefix (shared by the user docs) */
+	int			nargs;
+	Oid			argtypes[2];
+	const char *deps[QRY_MAX_DEPS];
+	int			ndeps;
+} QryDef;
+
+static const QryDef qry_defs[QRY_NKINDS] = {
+	{"user_with_apps", "user_with_apps", 1, {UUIDOID},
+	{"users", "generated_apps"}, 2},
+	{"users_with_apps", "user_with_apps", 1, {UUIDARRAYOID},
+	{"users", "generated_apps"}, 2},
+	{"agent_analytics", "agent_analytics", 2, {UUIDOID, TEXTOID},
+	{"ai_agent_analytics"}, 1},
+	{"user_agents_overview", "user_agents_overview", 1, {UUIDOID},
+	{"users", "ai_agents", "ai_agent_tasks"}, 3},
+};
+
+/* longest key we build; longer analytics periods are served uncached */
+#define QRY_KEY_MAX 256
+
+/* per-backend state: kept plans and what they were built for */
+static Oid	qry_schema = InvalidOid;
+static SPIPlanPtr qry_plans[QRY_NKINDS];
+static char *qry_analytics_range = NULL;	/* TopMemoryContext */
+static uint32 qry_schema_hash = 0;	/* its syscache hash, for the callback */
+static bool qry_schema_changed = false;
+static bool qry_callbacks_registered = false;
+
+/*
+ * What setup_app_schema() answered, kept until cognomega.setup_config
+ * changes (a statement trigger sends a relcache invalidation for it, see
+ * cognomega_queries_setup_changed) or the schema itself does: reading the
+ * config table through SPI on every call would cost more than a cache hit.
+ * qry_known_at is the invalidation count when the answer was read.
+ */
+static Oid	qry_known_schema = InvalidOid;
+static uint64 qry_known_at = 0;
+static uint64 qry_inval_count = 1;
+static Oid	qry_config_relid = InvalidOid;
+
+/* a user in users_with_apps: first position in the input, its document */
+typedef struct QryUserEntry
+{
+	pg_uuid_t	id;				/* hash key */
+	Jsonb	   *doc;			/* NULL: not found (yet) */
+	bool		resolved;		/* answered by the cache or the query */
+} QryUserEntry;
+
+/* ----------------------------------------------------------------
+ *		plans
+ * ----------------------------------------------------------------
+ */
+
+static void
+qry_forget_plans(void)
+{
+	for (int i = 0; i < QRY_NKINDS; i++)
+	{
+		if (qry_plans[i] != NULL)
+			SPI_freeplan(qry_plans[i]);
+		qry_plans[i] = NULL;
+	}
+	if (qry_analytics_range != NULL)
+		pfree(qry_analytics_range);
+	qry_analytics_range = NULL;
+}
+
+/* our schema was renamed or dropped (or all caches reset): texts may name it wrongly */
+static void
+qry_namespace_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	if (hashvalue == 0 || hashvalue == qry_schema_hash)
+	{
+		qry_schema_changed = true;
+		qry_inval_count++;
+	}
+}
+
+/* cognomega.setup_config changed (or all relcache entries were reset) */
+static void
+qry_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == qry_config_relid)
+		qry_inval_count++;
+}
+
+/* setup_app_schema(), read again only after an invalidation */
+static Oid
+qry_known_app_schema(void)
+{
+	uint64		before = qry_inval_count;
+	Oid			nsp;
+
+	if (qry_known_at == qry_inval_count)
+		return qry_known_schema;
+	qry_config_relid = get_relname_relid("setup_config",
+										 get_namespace_oid("cognomega", false));
+	nsp = setup_app_schema(false);
+	/* keep the answer unless an invalidation arrived while reading it */
+	qry_known_schema = nsp;
+	qry_known_at = before;
+	return nsp;
+}
+
+/*
+ * The schema setup() recorded (ERROR naming cognomega.setup() when there is
+ * none); drops the kept plans when it is not the one they were built for.
+ */
+static Oid
+qry_app_schema(void)
+{
+	Oid			nsp;
+
+	if (!qry_callbacks_registered)
+	{
+		CacheRegisterSyscacheCallback(NAMESPACEOID, qry_namespace_callback,
+									  (Datum) 0);
+		CacheRegisterRelcacheCallback(qry_relcache_callback, (Datum) 0);
+		qry_callbacks_registered = true;
+	}
+	nsp = qry_known_app_schema();
+	if (nsp != qry_schema || qry_schema_changed)
+	{
+		qry_forget_plans();
+		qry_schema = nsp;
+		qry_schema_hash = GetSysCacheHashValue1(NAMESPACEOID, ObjectIdGetDatum(nsp));
+		qry_schema_changed = false;
+	}
+	return nsp;
+}
+
+static const char *
+qry_schema_name(Oid nsp)
+{
+	char	   *name = get_namespace_name(nsp);
+
+	if (name == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_SCHEMA),
+				 errmsg("the schema recorded by cognomega.setup() no longer exists"),
+				 errhint("Run cognomega.setup() again.")));
+	return quote_identifier(name);
+}
+
+/*
+ * The documents are built as to_jsonb() of a row whose columns are the
+ * document's keys: a whole-row reference for the user, ARRAY() of rows for
+ * the lists.  That is about twice as fast as jsonb_agg(jsonb_build_object())
+ * (no intermediate jsonb per element) and yields the same jsonb.
+ */
+
+/* FROM clause giving, for each user u, r = (user, apps) */
+static char *
+qry_user_doc_from(const char *s)
+{
+	return psprintf("FROM %s.users u CROSS JOIN LATERAL (SELECT u AS \"user\", "
+					"ARRAY(SELECT x FROM (SELECT a.id, a.title, a.status, a.created_at "
+					"FROM %s.generated_apps a WHERE a.user_id = u.id "
+					"ORDER BY a.created_at DESC NULLS LAST, a.id) x) AS apps) r",
+					s, s);
+}
+
+static char *
+qry_sql_user_with_apps(const char *s)
+{
+	return psprintf("SELECT pg_catalog.to_jsonb(r) %s WHERE u.id = $1",
+					qry_user_doc_from(s));
+}
+
+static char *
+qry_sql_users_with_apps(const char *s)
+{
+	return psprintf("SELECT u.id, pg_catalog.to_jsonb(r) %s WHERE u.id = ANY ($1)",
+					qry_user_doc_from(s));
+}
+
+static char *
+qry_sql_user_agents_overview(const char *s)
+{
+	return psprintf("SELECT pg_catalog.to_jsonb(r) FROM %s.users u "
+					"CROSS JOIN LATERAL (SELECT u.id AS user_id, "
+					"ARRAY(SELECT x FROM (SELECT g.id, g.name, g.type, g.status, "
+					"g.created_at, c.pending, c.in_progress "
+					"FROM %s.ai_agents g CROSS JOIN LATERAL (SELECT "
+					"pg_catalog.count(*) FILTER (WHERE t.status = 'pending') AS pending, "
+					"pg_catalog.count(*) FILTER (WHERE t.status = 'in_progress') AS in_progress "
+					"FROM %s.ai_agent_tasks t WHERE t.agent_id = g.id "
+					"AND t.status IN ('pending', 'in_progress')) c "
+					"WHERE g.user_id = u.id AND g.status = 'active' "
+					"ORDER BY g.created_at DESC NULLS LAST, g.id) x) AS agents) r "
+					"WHERE u.id = $1", s, s, s);
+}
+
+/*
+ * The range [lo, hi) that the range partitions of ai_agent_analytics cover,
+ * as "lo|hi" (ISO text, either side empty when unbounded), or NULL when the
+ * table is not range-partitioned on created_at timestamptz with at least one
+ * finite bound.  agent_analytics splits its query at that range so that the
+ * planner can scan the range partitions newest first and stop at the first
+ * one holding a row; the rest (the default partition) is scanned apart.
+ */
+static char *
+qry_analytics_bounds(Oid relid)
+{
+	Relation	rel;
+	PartitionKey key;
+	PartitionBoundInfo bi;
+	char	   *lo = "";
+	char	   *hi = "";
+	char	   *result = NULL;
+
+	/* no lock for a caller who may not read it: the query will say so */
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		return NULL;
+	rel = table_open(relid, AccessShareLock);
+	if (rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE)
+		goto done;
+	key = RelationGetPartitionKey(rel);
+	bi = RelationGetPartitionDesc(rel, true)->boundinfo;
+	if (key->strategy != PARTITION_STRATEGY_RANGE || key->partnatts != 1 ||
+		key->partattrs[0] == 0 || key->parttypid[0] != TIMESTAMPTZOID ||
+		strcmp(get_attname(relid, key->partattrs[0], false), "created_at") != 0 ||
+		bi == NULL || bi->ndatums == 0)
+		goto done;
+
+	if (bi->kind[0][0] == PARTITION_RANGE_DATUM_VALUE)
+		lo = pstrdup(timestamptz_to_str(DatumGetTimestampTz(bi->datums[0][0])));
+	if (bi->kind[bi->ndatums - 1][0] == PARTITION_RANGE_DATUM_VALUE)
+		hi = pstrdup(timestamptz_to_str(DatumGetTimestampTz(bi->datums[bi->ndatums - 1][0])));
+	if (*lo != '\0' || *hi != '\0')
+		result = psprintf("%s|%s", lo, hi);
+done:
+	table_close(rel, NoLock);
+	return result;
+}
+
+/*
+ * "a.created_at >= 'lo' AND a.created_at < 'hi'" (inside the range) or
+ * "a.created_at < 'lo' OR a.created_at >= 'hi'" (outside), for the sides
+ * present; NULLs are in neither.
+ */
+static char *
+qry_range_cond(const char *range, bool inside)
+{
+	const char *bar = strchr(range, '|');
+	char	   *lo = pnstrdup(range, bar - range);
+	char	   *hi = pstrdup(bar + 1);
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '(');
+	if (*lo != '\0')
+		appendStringInfo(&buf, "a.created_at %s %s::pg_catalog.timestamptz",
+						 inside ? ">=" : "<", quote_literal_cstr(lo));
+	if (*lo != '\0' && *hi != '\0')
+		appendStringInfoString(&buf, inside ? " AND " : " OR ");
+	if (*hi != '\0')
+		appendStringInfo(&buf, "a.created_at %s %s::pg_catalog.timestamptz",
+						 inside ? "<" : ">=", quote_literal_cstr(hi));
+	appendStringInfoChar(&buf, ')');
+	return buf.data;
+}
+
+/* one branch: the newest row of the agent and period meeting cond */
+static void
+qry_analytics_branch(StringInfo buf, const char *s, const char *cond)
+{
+	appendStringInfo(buf, "(SELECT a, a.created_at AS k FROM %s.ai_agent_analytics a "
+					 "WHERE a.agent_id = $1 AND a.period = $2 AND %s "
+					 "ORDER BY a.created_at DESC LIMIT 1) UNION ALL ", s, cond);
+}
+
+/*
+ * The newest of: the newest row inside the range the range partitions cover
+ * (partitions scanned newest first, stopping at the first with a row), the
+ * newest outside it (the default partition), and any row without created_at.
+ * Each branch follows the index (agent_id, period, created_at DESC).
+ * Without a usable range: the newest non-null, then any null.
+ */
+static char *
+qry_sql_agent_analytics(const char *s, const char *range)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "SELECT pg_catalog.to_jsonb(r.a) FROM (");
+	if (range != NULL)
+	{
+		qry_analytics_branch(&buf, s, qry_range_cond(range, true));
+		qry_analytics_branch(&buf, s, qry_range_cond(range, false));
+	}
+	else
+		qry_analytics_branch(&buf, s, "a.created_at IS NOT NULL");
+	appendStringInfo(&buf, "(SELECT a, a.created_at AS k FROM %s.ai_agent_analytics a "
+					 "WHERE a.agent_id = $1 AND a.period = $2 AND a.created_at IS NULL "
+					 "LIMIT 1)) r ORDER BY r.k DESC NULLS LAST LIMIT 1", s);
+	return buf.data;
+}
+
+/* OID of one of the platform tables in the setup schema */
+static Oid
+qry_table_oid(const char *name, Oid nsp)
+{
+	Oid			relid = get_relname_relid(name, nsp);
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"%s.%s\" does not exist",
+						get_namespace_name(nsp), name),
+				 errhint("Run cognomega.setup() to create the platform tables.")));
+	return relid;
+}
+
+/* the range the analytics table's partitions cover now (see above) */
+static char *
+qry_current_analytics_range(Oid nsp)
+{
+	return qry_analytics_bounds(qry_table_oid("ai_agent_analytics", nsp));
+}
+
+/* the SQL text of a query, as it would be prepared now */
+static char *
+qry_sql(QryKind kind, Oid nsp, const char *range)
+{
+	const char *s = qry_schema_name(nsp);
+
+	switch (kind)
+	{
+		case QRY_USER_WITH_APPS:
+			return qry_sql_user_with_apps(s);
+		case QRY_USERS_WITH_APPS:
+			return qry_sql_users_with_apps(s);
+		case QRY_AGENT_ANALYTICS:
+			return qry_sql_agent_analytics(s, range);
+		case QRY_USER_AGENTS_OVERVIEW:
+			return qry_sql_user_agents_overview(s);
+		default:
+			elog(ERROR, "unknown query kind %d", (int) kind);
+	}
+	return NULL;				/* keep compiler quiet */
+}
+
+static bool
+qry_same_range(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/*
+ * The kept plan of a query for schema nsp, prepared on first use.  Must be
+ * called inside SPI_connect.  agent_analytics is prepared again when the
+ * partition layout no longer matches the range its text was built for.
+ */
+static SPIPlanPtr
+qry_plan(QryKind kind, Oid nsp)
+{
+	char	   *range = NULL;
+	SPIPlanPtr	plan;
+
+	if (kind == QRY_AGENT_ANALYTICS)
+	{
+		range = qry_current_analytics_range(nsp);
+		if (qry_plans[kind] != NULL && !qry_same_range(range, qry_analytics_range))
+		{
+			SPI_freeplan(qry_plans[kind]);
+			qry_plans[kind] = NULL;
+		}
+	}
+	if (qry_plans[kind] != NULL)
+		return qry_plans[kind];
+
+	plan = SPI_prepare(qry_sql(kind, nsp, range), qry_defs[kind].nargs,
+					   (Oid *) qry_defs[kind].argtypes);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for %s: %s", qry_defs[kind].name,
+			 SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed for %s", qry_defs[kind].name);
+	qry_plans[kind] = plan;
+
+	if (kind == QRY_AGENT_ANALYTICS)
+	{
+		if (qry_analytics_range != NULL)
+			pfree(qry_analytics_range);
+		qry_analytics_range = range ? MemoryContextStrdup(TopMemoryContext, range) : NULL;
+	}
+	return plan;
+}
+
+/* ----------------------------------------------------------------
+ *		cache
+ * ----------------------------------------------------------------
+ */
+
+/* the OIDs of the tables a document reads (ERROR naming setup if one is missing) */
+static void
+qry_deps(QryKind kind, Oid nsp, Oid *deps)
+{
+	for (int i = 0; i < qry_defs[kind].ndeps; i++)
+		deps[i] = qry_table_oid(qry_defs[kind].deps[i], nsp);
+}
+
+/*
+ * Whether this call may use the cache: the cache is usable and the caller
+ * may SELECT every table the document reads (table-level privilege; a
+ * caller with only column privileges is answered uncached, and SPI checks
+ * exactly what the query reads).
+ */
+static bool
+qry_cache_ok(QryKind kind, const Oid *deps)
+{
+	Oid			role = GetUserId();
+
+	if (!cache_usable())
+		return false;
+	for (int i = 0; i < qry_defs[kind].ndeps; i++)
+		if (pg_class_aclcheck(deps[i], role, ACL_SELECT) != ACLCHECK_OK)
+			return false;
+	return true;
+}
+
+static void
+qry_uuid_text(const pg_uuid_t *id, char *buf)
+{
+	static const char hex[] = "0123456789abcdef";
+	char	   *p = buf;
+
+	for (int i = 0; i < UUID_LEN; i++)
+	{
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*p++ = '-';
+		*p++ = hex[id->data[i] >> 4];
+		*p++ = hex[id->data[i] & 0x0F];
+	}
+	*p = '\0';
+}
+
+/*
+ * "<prefix>:<schema oid>:<output settings>:<uuid>[:<extra>]"; false when too
+ * long.  The output settings are those that change how to_jsonb renders a
+ * column: TimeZone (every timestamptz), and for columns a DBA may add,
+ * IntervalStyle, extra_float_digits and bytea_output.
+ */
+static bool
+qry_key(char *key, QryKind kind, Oid nsp, const pg_uuid_t *id, const char *extra)
+{
+	char		uuid[UUID_LEN * 2 + 5];
+	int			n;
+
+	qry_uuid_text(id, uuid);
+	n = snprintf(key, QRY_KEY_MAX, "%s:%u:%s/%d/%d/%d:%s%s%s",
+				 qry_defs[kind].key_prefix, nsp,
+				 pg_get_timezone_name(session_timezone), IntervalStyle,
+				 extra_float_digits, bytea_output, uuid,
+				 extra ? ":" : "", extra ? extra : "");
+	return n > 0 && n < QRY_KEY_MAX;
+}
+
+/* how an absent user or agent is cached: a JSON null */
+static Jsonb *
+qry_null_doc(void)
+{
+	JsonbValue	v;
+
+	v.type = jbvNull;
+	return JsonbValueToJsonb(&v);
+}
+
+static bool
+qry_is_null_doc(Jsonb *doc)
+{
+	JsonbValue	v;
+
+	return JsonbExtractScalar(&doc->root, &v) && v.type == jbvNull;
+}
+
+static void
+qry_store(const char *key, Jsonb *doc, const Oid *deps, int ndeps,
+		  TimestampTz fence)
+{
+	(void) cache_store(key, doc ? doc : qry_null_doc(), -1, deps, ndeps, fence);
+}
+
+/* ----------------------------------------------------------------
+ *		single documents
+ * ----------------------------------------------------------------
+ */
+
+/* run a one-document query; the result is copied to the caller's context */
+static Jsonb *
+qry_run_one(QryKind kind, Oid nsp, Datum *args)
+{
+	Jsonb	   *result = NULL;
+	bool		isnull;
+	Datum		d;
+	int			ret;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_plan(qry_plan(kind, nsp), args, NULL, false, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "%s: unexpected SPI result %s", qry_defs[kind].name,
+			 SPI_result_code_string(ret));
+	if (SPI_processed > 0)
+	{
+		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		if (!isnull)
+			result = DatumGetJsonbP(SPI_datumTransfer(d, false, -1));
+	}
+	SPI_finish();
+	return result;
+}
+
+/*
+ * A single document, from the cache when possible; key_extra is the part
+ * of the key after the uuid (the analytics period) or NULL.
+ */
+static Jsonb *
+qry_document(QryKind kind, const pg_uuid_t *id, Datum *args, const char *key_extra)
+{
+	Oid			nsp = qry_app_schema();
+	Oid			deps[QRY_MAX_DEPS];
+	char		key[QRY_KEY_MAX];
+	bool		cached;
+	TimestampTz fence = 0;
+	Jsonb	   *doc;
+
+	qry_deps(kind, nsp, deps);
+	cached = qry_cache_ok(kind, deps) && qry_key(key, kind, nsp, id, key_extra);
+	if (cached)
+	{
+		doc = cache_lookup(key);
+		if (doc != NULL)
+			return qry_is_null_doc(doc) ? NULL : doc;
+		fence = cache_fence();
+	}
+	doc = qry_run_one(kind, nsp, args);
+	if (cached)
+		qry_store(key, doc, deps, qry_defs[kind].ndeps, fence);
+	return doc;
+}
+
+Jsonb *
+queries_user_with_apps(const pg_uuid_t *user_id)
+{
+	Datum		args[1] = {UUIDPGetDatum(user_id)};
+
+	return qry_document(QRY_USER_WITH_APPS, user_id, args, NULL);
+}
+
+static Jsonb *
+qry_agent_analytics(const pg_uuid_t *agent_id, text *period)
+{
+	Datum		args[2] = {UUIDPGetDatum(agent_id), PointerGetDatum(period)};
+
+	return qry_document(QRY_AGENT_ANALYTICS, agent_id, args, text_to_cstring(period));
+}
+
+static Jsonb *
+qry_user_agents_overview(const pg_uuid_t *user_id)
+{
+	Datum		args[1] = {UUIDPGetDatum(user_id)};
+
+	return qry_document(QRY_USER_AGENTS_OVERVIEW, user_id, args, NULL);
+}
+
+/* ----------------------------------------------------------------
+ *		users_with_apps: many documents, one query for the misses
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * The distinct non-null ids of the array in first-seen order (*order), and
+ * a hash table from id to entry.
+ */
+static HTAB *
+qry_distinct_ids(ArrayType *ids, QryUserEntry ***order, int *n)
+{
+	HASHCTL		ctl;
+	HTAB	   *htab;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems;
+
+	deconstruct_array(ids, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR,
+					  &elems, &nulls, &nelems);
+	ctl.keysize = sizeof(pg_uuid_t);
+	ctl.entrysize = sizeof(QryUserEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	htab = hash_create("cognomega users_with_apps", Max(nelems, 8), &ctl,
+					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	*order = palloc(sizeof(QryUserEntry *) * Max(nelems, 1));
+	*n = 0;
+	for (int i = 0; i < nelems; i++)
+	{
+		QryUserEntry *e;
+		bool		found;
+
+		if (nulls[i])
+			continue;
+		e = hash_search(htab, DatumGetUUIDP(elems[i]), HASH_ENTER, &found);
+		if (found)
+			continue;
+		e->doc = NULL;
+		e->resolved = false;
+		(*order)[(*n)++] = e;
+	}
+	return htab;
+}
+
+/* answer what the cache holds; returns how many entries are left */
+static int
+qry_users_from_cache(QryUserEntry **order, int n, Oid nsp)
+{
+	char		key[QRY_KEY_MAX];
+	int			misses = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		Jsonb	   *doc;
+
+		if (!qry_key(key, QRY_USERS_WITH_APPS, nsp, &order[i]->id, NULL))
+		{
+			misses++;
+			continue;
+		}
+		doc = cache_lookup(key);
+		if (doc == NULL)
+		{
+			misses++;
+			continue;
+		}
+		order[i]->resolved = true;
+		order[i]->doc = qry_is_null_doc(doc) ? NULL : doc;
+	}
+	return misses;
+}
+
+/* one query for every unresolved id; fills their documents */
+static void
+qry_users_compute(HTAB *htab, QryUserEntry **order, int n, int misses, Oid nsp)
+{
+	Datum	   *ids = palloc(sizeof(Datum) * misses);
+	int			nids = 0;
+	ArrayType  *arr;
+	Datum		args[1];
+	int			ret;
+
+	for (int i = 0; i < n; i++)
+		if (!order[i]->resolved)
+			ids[nids++] = UUIDPGetDatum(&order[i]->id);
+	arr = construct_array(ids, nids, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR);
+	args[0] = PointerGetDatum(arr);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_plan(qry_plan(QRY_USERS_WITH_APPS, nsp), args, NULL, false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "users_with_apps: unexpected SPI result %s",
+			 SPI_result_code_string(ret));
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		bool		isnull;
+		Datum		id = SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull);
+		Datum		doc = SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull);
+		QryUserEntry *e = hash_search(htab, DatumGetUUIDP(id), HASH_FIND, NULL);
+
+		if (e != NULL && !isnull)
+			e->doc = DatumGetJsonbP(SPI_datumTransfer(doc, false, -1));
+	}
+	SPI_finish();
+}
+
+static void
+qry_users_store(QryUserEntry **order, int n, Oid nsp, const Oid *deps,
+				TimestampTz fence)
+{
+	char		key[QRY_KEY_MAX];
+
+	for (int i = 0; i < n; i++)
+	{
+		if (order[i]->resolved)
+			continue;
+		if (qry_key(key, QRY_USERS_WITH_APPS, nsp, &order[i]->id, NULL))
+			qry_store(key, order[i]->doc, deps, qry_defs[QRY_USERS_WITH_APPS].ndeps, fence);
+	}
+}
+
+/*
+ * Fill the tuplestore with (user_id, doc) for every existing user of ids,
+ * in the order of their first appearance in the array.
+ */
+static void
+qry_users_with_apps(ArrayType *ids, ReturnSetInfo *rsinfo)
+{
+	Oid			nsp = qry_app_schema();
+	Oid			deps[QRY_MAX_DEPS];
+	QryUserEntry **order;
+	int			n;
+	int			misses;
+	bool		cached;
+	TimestampTz fence = 0;
+	HTAB	   *htab = qry_distinct_ids(ids, &order, &n);
+
+	qry_deps(QRY_USERS_WITH_APPS, nsp, deps);
+	if (n == 0)
+		return;
+	cached = qry_cache_ok(QRY_USERS_WITH_APPS, deps);
+	misses = cached ? qry_users_from_cache(order, n, nsp) : n;
+	if (misses > 0)
+	{
+		if (cached)
+			fence = cache_fence();
+		qry_users_compute(htab, order, n, misses, nsp);
+		if (cached)
+			qry_users_store(order, n, nsp, deps, fence);
+	}
+	for (int i = 0; i < n; i++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		if (order[i]->doc == NULL)
+			continue;
+		values[0] = UUIDPGetDatum(&order[i]->id);
+		values[1] = JsonbPGetDatum(order[i]->doc);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
+/* ----------------------------------------------------------------
+ *		SQL-callable functions
+ * ----------------------------------------------------------------
+ */
+
+PG_FUNCTION_INFO_V1(cognomega_user_with_apps);
+
+Datum
+cognomega_user_with_apps(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *doc = queries_user_with_apps(PG_GETARG_UUID_P(0));
+
+	if (doc == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_JSONB_P(doc);
+}
+
+PG_FUNCTION_INFO_V1(cognomega_users_with_apps);
+
+Datum
+cognomega_users_with_apps(PG_FUNCTION_ARGS)
+{
+	ArrayType  *ids = PG_GETARG_ARRAYTYPE_P(0);
+
+	InitMaterializedSRF(fcinfo, 0);
+	qry_users_with_apps(ids, (ReturnSetInfo *) fcinfo->resultinfo);
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(cognomega_agent_analytics);
+
+Datum
+cognomega_agent_analytics(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *doc = qry_agent_analytics(PG_GETARG_UUID_P(0), PG_GETARG_TEXT_PP(1));
+
+	if (doc == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_JSONB_P(doc);
+}
+
+PG_FUNCTION_INFO_V1(cognomega_user_agents_overview);
+
+Datum
+cognomega_user_agents_overview(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *doc = qry_user_agents_overview(PG_GETARG_UUID_P(0));
+
+	if (doc == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_JSONB_P(doc);
+}
+
+/* the SQL text a query function prepares now, for EXPLAIN */
+static text *
+qry_query_sql(const char *name)
+{
+	for (int k = 0; k < QRY_NKINDS; k++)
+	{
+		Oid			nsp;
+
+		if (strcmp(qry_defs[k].name, name) != 0)
+			continue;
+		nsp = qry_app_schema();
+		if (k == QRY_AGENT_ANALYTICS)
+			return cstring_to_text(qry_sql(k, nsp, qry_current_analytics_range(nsp)));
+		return cstring_to_text(qry_sql(k, nsp, NULL));
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("\"%s\" is not a joined query function", name),
+			 errhint("Use one of user_with_apps, users_with_apps, agent_analytics, user_agents_overview.")));
+	return NULL;				/* keep compiler quiet */
+}
+
+PG_FUNCTION_INFO_V1(cognomega_query_sql);
+
+Datum
+cognomega_query_sql(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(qry_query_sql(text_to_cstring(PG_GETARG_TEXT_PP(0))));
+}
+
+PG_FUNCTION_INFO_V1(cognomega_queries_setup_changed);
+
+/*
+ * Statement trigger on cognomega.setup_config: tell every backend (at
+ * commit; this one at the next command) that the recorded schema may have
+ * changed, through a relcache invalidation of the config table.
+ */
+Datum
+cognomega_queries_setup_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("cognomega._queries_setup_changed() must be called as a trigger")));
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	return PointerGetDatum(NULL);
+}

@@ -1,0 +1,26 @@
+/*-------------------------------------------------------------------------
+ *
+ * queries.h
+ *		Joined query functions (DESIGN.md section 3): one call answers a
+ *		screen that the platform used to assemble with N+1 queries.
+ *
+ * The SQL-callable functions are cognomega_user_with_apps,
+ * cognomega_users_with_apps, cognomega_agent_analytics,
+ * cognomega_user_agents_overview and cognomega_query_sql (the text a
+ * function prepares, for EXPLAIN).  Nothing else is exported: the plans are
+ * private to each backend.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef COGNOMEGA_QUERIES_H
+#define COGNOMEGA_QUERIES_H
+
+#include "postgres.h"
+
+#include "utils/jsonb.h"
+#include "utils/uuid.h"
+
+/* the document of one user with its apps; NULL when the user does not exist */
+extern Jsonb *queries_user_with_apps(const pg_uuid_t *user_id);
+
+#endif							/* COGNOMEGA_QUERIES_H */
