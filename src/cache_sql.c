@@ -17,7 +17,7 @@
  * relations would.  Whether a query
  * may be cached is decided from the plan and the analyzed query: a plain
  * SELECT, no FOR UPDATE, no writable CTE, no mutable (volatile or stable,
- * e.g. now()) function, no relation with row-level security, no temporary
+ * e.g. now()) function, no TABLESAMPLE, no relation with row-level security, no temporary
  * table, catalog, sequence or foreign table.  Other queries run normally and
  * are not stored.  On a hit the executor's own permission check runs on the
  * plan's range table, so a REVOKE yields the usual error.
@@ -46,6 +46,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "pgtime.h"
 #include "utils/acl.h"
@@ -483,6 +484,20 @@ cq_oid_cmp(const void *a, const void *b)
 	return x < y ? -1 : (x > y ? 1 : 0);
 }
 
+/* TABLESAMPLE draws another sample each time, like random() */
+static bool
+cq_has_tablesample(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, RangeTblEntry))
+		return ((RangeTblEntry *) node)->tablesample != NULL;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, cq_has_tablesample, context,
+								 QTW_EXAMINE_RTES_BEFORE);
+	return expression_tree_walker(node, cq_has_tablesample, context);
+}
+
 static bool
 cq_queries_cacheable(CachedPlanSource *ps)
 {
@@ -494,7 +509,8 @@ cq_queries_cacheable(CachedPlanSource *ps)
 
 		if (q->commandType != CMD_SELECT || q->rowMarks != NIL ||
 			q->hasModifyingCTE ||
-			contain_mutable_functions((Node *) q))
+			contain_mutable_functions((Node *) q) ||
+			cq_has_tablesample((Node *) q, NULL))
 			return false;
 	}
 	return true;

@@ -103,3 +103,10 @@ SELECT cognomega.cache_put('edge:exact', to_jsonb(repeat('s', 1000))) AS exact_f
 SELECT set_config('cognomega.cache_max_entry_size', (:value_size - 1)::text, false) IS NOT NULL AS set;
 SELECT cognomega.cache_put('edge:exact', to_jsonb(repeat('s', 1000))) AS byte_over;
 RESET cognomega.cache_max_entry_size;
+
+-- TABLESAMPLE draws another sample on every run: run, never stored
+CREATE TABLE sampled AS SELECT g FROM generate_series(1, 1000) g;
+SELECT cognomega.cache_reset_stats();
+SELECT jsonb_typeof(cognomega.cached_query('SELECT count(*) AS n FROM cache_edge.sampled TABLESAMPLE BERNOULLI (50)')) AS ran,
+       jsonb_typeof(cognomega.cached_query('SELECT count(*) AS n FROM (SELECT g FROM cache_edge.sampled TABLESAMPLE SYSTEM (50)) s')) AS in_subquery;
+SELECT stores, hits FROM cognomega.cache_stats;
