@@ -110,3 +110,35 @@ SELECT cognomega.cache_reset_stats();
 SELECT jsonb_typeof(cognomega.cached_query('SELECT count(*) AS n FROM cache_edge.sampled TABLESAMPLE BERNOULLI (50)')) AS ran,
        jsonb_typeof(cognomega.cached_query('SELECT count(*) AS n FROM (SELECT g FROM cache_edge.sampled TABLESAMPLE SYSTEM (50)) s')) AS in_subquery;
 SELECT stores, hits FROM cognomega.cache_stats;
+
+-- keys: the current role inside a SECURITY DEFINER function is its owner,
+-- SET SESSION AUTHORIZATION counts like SET ROLE, and another database
+-- with the same key text is another key
+CREATE ROLE cognomega_edge_owner;
+CREATE ROLE cognomega_edge_user;
+SET ROLE cognomega_edge_owner;
+SELECT cognomega.cache_put('edge:who', '"owner"') AS owner_put;
+RESET ROLE;
+CREATE FUNCTION cache_edge.owner_get() RETURNS jsonb SECURITY DEFINER
+    SET search_path = pg_catalog LANGUAGE sql AS $$ SELECT cognomega.cache_get('edge:who') $$;
+ALTER FUNCTION cache_edge.owner_get() OWNER TO cognomega_edge_owner;
+GRANT USAGE ON SCHEMA cache_edge TO cognomega_edge_user;
+SET SESSION AUTHORIZATION cognomega_edge_user;
+SELECT cognomega.cache_get('edge:who') AS user_gets,
+       cache_edge.owner_get() AS through_definer;
+RESET SESSION AUTHORIZATION;
+SELECT cognomega.cache_put('edge:db', '"here"') AS put_here;
+CREATE DATABASE cognomega_edge_other;
+\c cognomega_edge_other
+SET client_min_messages = warning;
+CREATE EXTENSION cognomega;
+RESET client_min_messages;
+SELECT cognomega.cache_get('edge:db') AS other_db_gets;
+\c cognomega_regress
+DROP DATABASE cognomega_edge_other;
+SELECT cognomega.cache_get('edge:db') AS this_db_gets;
+SET search_path = cache_edge, public;
+DROP FUNCTION cache_edge.owner_get();
+REVOKE USAGE ON SCHEMA cache_edge FROM cognomega_edge_user;
+DROP ROLE cognomega_edge_owner;
+DROP ROLE cognomega_edge_user;
