@@ -142,3 +142,28 @@ DROP FUNCTION cache_edge.owner_get();
 REVOKE USAGE ON SCHEMA cache_edge FROM cognomega_edge_user;
 DROP ROLE cognomega_edge_owner;
 DROP ROLE cognomega_edge_user;
+
+-- row-level security enabled after entries were stored: they are not served
+-- any more (ALTER TABLE is DDL), and the new answer is not stored
+CREATE TABLE tenant_rows (tenant text, v int);
+INSERT INTO tenant_rows VALUES ('a', 1), ('b', 2);
+CREATE ROLE cognomega_edge_tenant;
+GRANT USAGE ON SCHEMA cache_edge TO cognomega_edge_tenant;
+GRANT SELECT ON tenant_rows TO cognomega_edge_tenant;
+SET ROLE cognomega_edge_tenant;
+SELECT cognomega.cached_query('SELECT sum(v) AS s FROM cache_edge.tenant_rows') AS before_rls,
+       cognomega.cache_put('edge:tenant', '3', NULL, '{cache_edge.tenant_rows}') AS put;
+RESET ROLE;
+ALTER TABLE tenant_rows ENABLE ROW LEVEL SECURITY;
+CREATE POLICY by_tenant ON tenant_rows USING (tenant = current_setting('app.tenant', true));
+SET ROLE cognomega_edge_tenant;
+SET app.tenant = 'a';
+SELECT cognomega.cached_query('SELECT sum(v) AS s FROM cache_edge.tenant_rows') AS tenant_a,
+       cognomega.cache_get('edge:tenant') AS stale_put;
+SET app.tenant = 'b';
+SELECT cognomega.cached_query('SELECT sum(v) AS s FROM cache_edge.tenant_rows') AS tenant_b;
+RESET app.tenant;
+RESET ROLE;
+DROP TABLE tenant_rows;
+REVOKE USAGE ON SCHEMA cache_edge FROM cognomega_edge_tenant;
+DROP ROLE cognomega_edge_tenant;
