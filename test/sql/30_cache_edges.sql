@@ -167,3 +167,12 @@ RESET ROLE;
 DROP TABLE tenant_rows;
 REVOKE USAGE ON SCHEMA cache_edge FROM cognomega_edge_tenant;
 DROP ROLE cognomega_edge_tenant;
+
+-- a cached_query result larger than cache_max_entry_size is returned in
+-- full but not stored
+SET cognomega.cache_max_entry_size = '1kB';
+SELECT cognomega.cache_reset_stats();
+SELECT jsonb_array_length(cognomega.cached_query('SELECT g FROM generate_series(1, 500) g')) AS rows_returned;
+SELECT jsonb_array_length(cognomega.cached_query('SELECT g FROM generate_series(1, 500) g')) AS rows_again;
+SELECT stores, hits FROM cognomega.cache_stats;
+RESET cognomega.cache_max_entry_size;
