@@ -452,6 +452,7 @@ cq_plan_for(const char *query)
 	CqPlan	   *cp;
 	bool		found;
 	SPIPlanPtr	plan;
+	uint64		names;
 
 	if (cq_plans == NULL)
 		cq_init();
@@ -460,6 +461,7 @@ cq_plan_for(const char *query)
 		cp->names_generation == cq_names_generation)
 		return cp;
 
+	names = cq_names_generation;	/* before parsing: a change meanwhile parses again */
 	plan = cq_prepare(query);	/* may fail: nothing changed yet */
 	if (cp == NULL && hash_get_num_entries(cq_plans) >= CQ_MAX_PLANS &&
 		cq_running == 0)
@@ -470,7 +472,7 @@ cq_plan_for(const char *query)
 	memset(((char *) cp) + sizeof(uint64), 0, sizeof(CqPlan) - sizeof(uint64));
 	cp->query = MemoryContextStrdup(TopMemoryContext, query);
 	cp->plan = plan;
-	cp->names_generation = cq_names_generation;
+	cp->names_generation = names;
 	return cp;
 }
 
