@@ -176,3 +176,25 @@ SELECT jsonb_array_length(cognomega.cached_query('SELECT g FROM generate_series(
 SELECT jsonb_array_length(cognomega.cached_query('SELECT g FROM generate_series(1, 500) g')) AS rows_again;
 SELECT stores, hits FROM cognomega.cache_stats;
 RESET cognomega.cache_max_entry_size;
+
+-- column privileges: a role that may read only column v is served a query
+-- on v; once that column's SELECT is revoked it gets 42501, not the entry
+CREATE TABLE colpriv (v int, secret int);
+INSERT INTO colpriv VALUES (1, 42);
+CREATE ROLE cognomega_edge_col;
+GRANT USAGE ON SCHEMA cache_edge TO cognomega_edge_col;
+GRANT SELECT (v) ON colpriv TO cognomega_edge_col;
+SET ROLE cognomega_edge_col;
+SELECT cognomega.cached_query('SELECT v FROM cache_edge.colpriv') AS column_v;
+SELECT cognomega.cached_query('SELECT v FROM cache_edge.colpriv') AS column_v_again;
+SELECT cognomega.cached_query('SELECT secret FROM cache_edge.colpriv');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+REVOKE SELECT (v) ON colpriv FROM cognomega_edge_col;
+SET ROLE cognomega_edge_col;
+SELECT cognomega.cached_query('SELECT v FROM cache_edge.colpriv');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+DROP TABLE colpriv;
+REVOKE USAGE ON SCHEMA cache_edge FROM cognomega_edge_col;
+DROP ROLE cognomega_edge_col;
