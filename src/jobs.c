@@ -1,0 +1,453 @@
+/*-------------------------------------------------------------------------
+ *
+ * jobs.c
+ *		The three jobs (cache_sweep, partition_maintenance, stats), the
+ *		runner they share between a database worker and a session, and
+ *		cognomega.run_job().
+ *
+ * A job is a few steps.  wk_step() runs one step:
+ *
+ *	worker			its own transaction (SetCurrentStatementStartTimestamp,
+ *					StartTransactionCommand, snapshot, SPI, commit); an error
+ *					is caught, LOGged, the transaction aborted, and the error
+ *					recorded in the job's result: the worker goes on.
+ *	session			inside the caller's transaction; an isolated step runs in
+ *					a subtransaction (an error rolls back only that step and is
+ *					recorded), any other step simply raises its error.
+ *
+ * partition_maintenance runs each due parent as an isolated step under
+ * SET LOCAL lock_timeout = cognomega.maintenance_lock_timeout, so in a
+ * worker each parent commits on its own, and one parent's error does not
+ * stop the others.  On a server in recovery the jobs that write are
+ * skipped ("skipped: recovery"); cache_sweep writes nothing and runs.
+ *
+ * Locking contract: no lock of its own.  Steps take what their queries
+ * take and release it at the end of the step's (sub)transaction; the
+ * workers hold nothing while sleeping.  Job status goes through worker.c.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "cognomega.h"
+#include "cache.h"
+#include "stats.h"
+#include "worker.h"
+
+const char *const wk_job_names[WK_NUM_JOBS] = {
+	"cache_sweep", "partition_maintenance", "stats"
+};
+
+/* does the job write to the database (so it is skipped in recovery)? */
+static const bool wk_job_writes[WK_NUM_JOBS] = {false, true, true};
+
+typedef void (*WkStepFn) (void *arg, WkResult *res);
+
+int64
+wk_job_interval_ms(WkJobKind job)
+{
+	switch (job)
+	{
+		case WK_JOB_CACHE_SWEEP:
+			return (int64) cognomega_cache_sweep_interval_s * 1000;
+		case WK_JOB_PARTITION_MAINTENANCE:
+			return (int64) cognomega_maintenance_interval_s * 1000;
+		case WK_JOB_STATS:
+			return (int64) cognomega_stats_interval_s * 1000;
+		default:
+			elog(ERROR, "unknown cognomega job %d", (int) job);
+	}
+	return 0;					/* keep compiler quiet */
+}
+
+/* record an error of a step; the first one is the job's last_error */
+static void
+wk_note_error(WkResult *res, const char *what, const char *message)
+{
+	res->nerrors++;
+	if (res->error == NULL)
+		res->error = what ?
+			MemoryContextStrdup(res->cxt, psprintf("%s: %s", what, message)) :
+			MemoryContextStrdup(res->cxt, message);
+}
+
+/* ----------------------------------------------------------------
+ * Steps
+ * ----------------------------------------------------------------
+ */
+
+/* worker: may the step run here and now?  (transaction open) */
+static bool
+wk_step_allowed(WkResult *res, bool writes)
+{
+	if (!OidIsValid(get_extension_oid("cognomega", true)))
+	{
+		res->extension_gone = true;
+		res->skipped = true;
+		return false;
+	}
+	if (writes && RecoveryInProgress())
+	{
+		res->skipped = true;
+		res->summary = MemoryContextStrdup(res->cxt, "skipped: recovery");
+		return false;
+	}
+	return true;
+}
+
+static void
+wk_step_in_transaction(WkStepFn fn, void *arg, WkResult *res,
+					   const char *what, bool writes)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PG_TRY();
+	{
+		if (wk_step_allowed(res, writes))
+		{
+			PushActiveSnapshot(GetTransactionSnapshot());
+			if (SPI_connect() != SPI_OK_CONNECT)
+				elog(ERROR, "SPI_connect failed");
+			fn(arg, res);
+			SPI_finish();
+			PopActiveSnapshot();
+		}
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		MemoryContextSwitchTo(cxt);
+		ereport(LOG,
+				(errcode(edata->sqlerrcode),
+				 errmsg("cognomega job \"%s\" failed%s%s: %s", res->job,
+						what ? " for " : "", what ? what : "", edata->message)));
+		wk_note_error(res, what, edata->message);
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+}
+
+static void
+wk_step_in_subtransaction(WkStepFn fn, void *arg, WkResult *res,
+						  const char *what)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		fn(arg, res);
+		SPI_finish();
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		wk_note_error(res, what, edata->message);
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+}
+
+/*
+ * Run one step of a job.  isolate: in a session, catch its error (in a
+ * subtransaction) instead of raising it.
+ */
+static void
+wk_step(WkMode mode, WkStepFn fn, void *arg, WkResult *res,
+		const char *what, bool isolate, bool writes)
+{
+	if (mode == WK_MODE_WORKER)
+		wk_step_in_transaction(fn, arg, res, what, writes);
+	else if (isolate)
+		wk_step_in_subtransaction(fn, arg, res, what);
+	else
+	{
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		fn(arg, res);
+		SPI_finish();
+	}
+}
+
+/* ----------------------------------------------------------------
+ * cache_sweep
+ * ----------------------------------------------------------------
+ */
+static void
+wk_sweep_step(void *arg, WkResult *res)
+{
+	int64		n = cache_sweep_expired();
+
+	res->summary = MemoryContextStrdup(res->cxt,
+									   psprintf("cache_sweep: " INT64_FORMAT " expired entries removed", n));
+}
+
+static void
+wk_job_cache_sweep(WkMode mode, WkResult *res)
+{
+	if (mode == WK_MODE_WORKER &&
+		!wk_claim_sweep(wk_job_interval_ms(WK_JOB_CACHE_SWEEP)))
+	{
+		res->summary = MemoryContextStrdup(res->cxt,
+										   "cache_sweep: swept by another database's worker");
+		return;
+	}
+	wk_step(mode, wk_sweep_step, NULL, res, NULL, false, false);
+}
+
+/* ----------------------------------------------------------------
+ * partition_maintenance
+ * ----------------------------------------------------------------
+ */
+typedef struct WkPmState
+{
+	int			nparents;
+	int			cur;			/* the parent a step works on */
+	Oid		   *parents;
+	char	  **names;
+	int64		total_actions;
+} WkPmState;
+
+/* parents whose own interval (or the job's) has elapsed, and the next due */
+static void
+wk_pm_list_step(void *arg, WkResult *res)
+{
+	WkPmState  *st = arg;
+	Datum		val[1] = {Int64GetDatum((int64) cognomega_maintenance_interval_s)};
+	Oid			typ[1] = {INT8OID};
+	bool		isnull;
+	uint64		i;
+
+	if (SPI_execute_with_args(
+							  "SELECT c.parent::pg_catalog.oid, c.parent::pg_catalog.text"
+							  "  FROM cognomega.part_config c"
+							  " WHERE c.last_maintenance IS NULL"
+							  "    OR c.last_maintenance + COALESCE(c.maintenance_interval,"
+							  "          pg_catalog.make_interval(secs => $1)) <= pg_catalog.now()"
+							  " ORDER BY 1",
+							  1, typ, val, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not list the managed parents");
+
+	st->nparents = (int) SPI_processed;
+	st->parents = MemoryContextAlloc(res->cxt, sizeof(Oid) * (SPI_processed + 1));
+	st->names = MemoryContextAlloc(res->cxt, sizeof(char *) * (SPI_processed + 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+
+		st->parents[i] = DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
+		st->names[i] = MemoryContextStrdup(res->cxt, SPI_getvalue(tup, SPI_tuptable->tupdesc, 2));
+	}
+
+	if (SPI_execute("SELECT pg_catalog.min(c.last_maintenance + c.maintenance_interval)"
+					"  FROM cognomega.part_config c"
+					" WHERE c.maintenance_interval IS NOT NULL",
+					true, 0) == SPI_OK_SELECT && SPI_processed == 1)
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			res->due_hint = DatumGetTimestampTz(d);
+	}
+}
+
+/*
+ * Maintain one parent under the maintenance lock_timeout.  run_maintenance
+ * itself turns a parent's failure (a lock it could not get in time, a
+ * table dropped behind its back) into a WARNING and part_config.last_error;
+ * that is read back so the failure reaches job_status too.
+ */
+static void
+wk_pm_parent_step(void *arg, WkResult *res)
+{
+	WkPmState  *st = arg;
+	Datum		val[1] = {ObjectIdGetDatum(st->parents[st->cur])};
+	Oid			typ[1] = {OIDOID};
+	int			nest = NewGUCNestLevel();
+	char		timeout[32];
+	bool		isnull;
+	Datum		err;
+
+	snprintf(timeout, sizeof(timeout), "%d", cognomega_maintenance_lock_timeout_ms);
+	(void) set_config_option("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	if (SPI_execute_with_args("SELECT 1 FROM cognomega.run_maintenance($1::pg_catalog.regclass)",
+							  1, typ, val, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not run cognomega.run_maintenance");
+	st->total_actions += SPI_processed;
+	AtEOXact_GUC(true, nest);
+
+	if (SPI_execute_with_args("SELECT last_error FROM cognomega.part_config"
+							  " WHERE parent = $1::pg_catalog.regclass",
+							  1, typ, val, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read cognomega.part_config");
+	if (SPI_processed != 1)
+		return;
+	err = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (!isnull)
+		wk_note_error(res, st->names[st->cur], TextDatumGetCString(err));
+}
+
+static void
+wk_job_partition_maintenance(WkMode mode, WkResult *res)
+{
+	WkPmState	st = {0};
+	int			i;
+
+	wk_step(mode, wk_pm_list_step, &st, res, NULL, false, true);
+	if (res->error || res->skipped)
+		return;
+
+	for (i = 0; i < st.nparents; i++)
+	{
+		st.cur = i;
+		wk_step(mode, wk_pm_parent_step, &st, res, st.names[i], true, true);
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (res->extension_gone)
+		return;
+	res->summary = MemoryContextStrdup(res->cxt,
+									   psprintf("partition_maintenance: %d parents maintained, " INT64_FORMAT " actions, %d failed",
+												st.nparents - res->nerrors, st.total_actions, res->nerrors));
+}
+
+/* ----------------------------------------------------------------
+ * stats
+ * ----------------------------------------------------------------
+ */
+static void
+wk_stats_step(void *arg, WkResult *res)
+{
+	res->summary = stats_run(res->cxt);
+}
+
+static void
+wk_job_stats(WkMode mode, WkResult *res)
+{
+	wk_step(mode, wk_stats_step, NULL, res, NULL, false, true);
+}
+
+/* ----------------------------------------------------------------
+ * Entry points
+ * ----------------------------------------------------------------
+ */
+void
+wk_job_run(WkJobKind job, WkMode mode, WkResult *res)
+{
+	res->job = wk_job_names[job];
+	switch (job)
+	{
+		case WK_JOB_CACHE_SWEEP:
+			wk_job_cache_sweep(mode, res);
+			break;
+		case WK_JOB_PARTITION_MAINTENANCE:
+			wk_job_partition_maintenance(mode, res);
+			break;
+		case WK_JOB_STATS:
+			wk_job_stats(mode, res);
+			break;
+		default:
+			elog(ERROR, "unknown cognomega job %d", (int) job);
+	}
+	if (res->summary == NULL)
+		res->summary = MemoryContextStrdup(res->cxt,
+										   res->error ? psprintf("%s: failed: %s", wk_job_names[job], res->error) :
+										   psprintf("%s: skipped", wk_job_names[job]));
+}
+
+static WkJobKind
+wk_job_by_name(const char *name)
+{
+	int			j;
+
+	for (j = 0; j < WK_NUM_JOBS; j++)
+		if (strcmp(name, wk_job_names[j]) == 0)
+			return (WkJobKind) j;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown cognomega job \"%s\"", name),
+			 errhint("Valid jobs are cache_sweep, partition_maintenance and stats.")));
+	return WK_NUM_JOBS;			/* keep compiler quiet */
+}
+
+/* run a job in the calling session, recording it in job_status */
+static char *
+wk_run_job_internal(WkJobKind job)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	WkResult	res = {0};
+	volatile int slotno = -1;
+
+	if (job == WK_JOB_CACHE_SWEEP)
+		cognomega_require_preload("cognomega.run_job('cache_sweep')");
+	if (wk_job_writes[job] && RecoveryInProgress())
+		return psprintf("%s: skipped: recovery", wk_job_names[job]);
+
+	if (cognomega_is_preloaded)
+		slotno = wk_slot_for_database(MyDatabaseId, get_database_name(MyDatabaseId));
+	res.cxt = cxt;
+	wk_status_begin(slotno, job, GetCurrentTimestamp());
+	PG_TRY();
+	{
+		wk_job_run(job, WK_MODE_SESSION, &res);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		res.error = edata->message;
+		res.summary = psprintf("%s: failed", wk_job_names[job]);
+		wk_status_end(slotno, job, &res, 0);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	wk_status_end(slotno, job, &res, 0);
+	return res.summary;
+}
+
+PG_FUNCTION_INFO_V1(cognomega_run_job);
+
+Datum
+cognomega_run_job(PG_FUNCTION_ARGS)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	PG_RETURN_TEXT_P(cstring_to_text(wk_run_job_internal(wk_job_by_name(name))));
+}

@@ -1,0 +1,355 @@
+/*-------------------------------------------------------------------------
+ *
+ * stats.c
+ *		The stats job: one row into cognomega.stats_history, then the alerts
+ *		of cognomega.alerts raised, refreshed and resolved.
+ *
+ * stats_history is created by the extension script as a bare partitioned
+ * table; the first run registers it with cognomega.create_parent (daily
+ * partitions, retention cognomega.stats_retention) under an advisory lock,
+ * so its partitions are ordinary tables made by the job, not extension
+ * members; later runs keep part_config's retention equal to the GUC.
+ *
+ * Counters (commits, rollbacks, temp bytes, cache hits and misses...) are
+ * stored cumulative, as PostgreSQL and the cache keep them; rates are the
+ * difference of two rows (view cognomega.stats_rates).  LOW_CACHE_HIT_RATE
+ * is judged on the window since the previous run in this database (its
+ * counters kept in shared memory; after a restart the cache's counters
+ * start from zero too, so the window is since then), and only when at least
+ * STATS_MIN_LOOKUPS lookups happened in it; otherwise an open alert of
+ * that kind is left as it is.  The cache figures are NULL when the library
+ * is not preloaded or the cache_stats view does not exist.
+ *
+ * One open alert per (kind, subject) is enforced by the partial unique
+ * index alerts_one_open: a condition is raised with INSERT .. ON CONFLICT
+ * (refreshing value and last_seen), and resolved by the first run that no
+ * longer sees it.
+ *
+ * Locking contract: none of its own.  Runs inside the job's transaction
+ * with lock_timeout = cognomega.maintenance_lock_timeout, so reading the
+ * managed parents never queues for long behind an application's lock.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "cognomega.h"
+#include "stats.h"
+#include "worker.h"
+
+/* advisory lock key of the first registration ("cgst" in ASCII) */
+#define STATS_REGISTER_LOCK_KEY		INT64CONST(0x63677374)
+
+typedef struct StatsCounters
+{
+	bool		known;
+	int64		hits;
+	int64		misses;
+} StatsCounters;
+
+/*
+ * The job's queries are few and fixed: their plans are kept for the life
+ * of the backend (a worker runs them every interval), keyed by their text.
+ * The plan cache replans them when the objects they use change.
+ */
+#define STATS_MAX_PLANS 8
+
+typedef struct StatsPlan
+{
+	char	   *sql;
+	SPIPlanPtr	plan;
+} StatsPlan;
+
+static StatsPlan stats_plans[STATS_MAX_PLANS];
+
+static SPIPlanPtr
+stats_plan(const char *sql, int nargs, Oid *types)
+{
+	int			i;
+	SPIPlanPtr	plan;
+
+	for (i = 0; i < STATS_MAX_PLANS && stats_plans[i].sql != NULL; i++)
+		if (strcmp(stats_plans[i].sql, sql) == 0)
+			return stats_plans[i].plan;
+	plan = SPI_prepare(sql, nargs, types);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare a cognomega stats query: %s",
+			 SPI_result_code_string(SPI_result));
+	if (i == STATS_MAX_PLANS)
+		return plan;			/* not kept: freed with the SPI context */
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "could not keep a cognomega stats plan");
+	stats_plans[i].sql = MemoryContextStrdup(TopMemoryContext, sql);
+	stats_plans[i].plan = plan;
+	return plan;
+}
+
+/* run a query that must succeed; returns SPI_processed */
+static uint64
+stats_exec(const char *sql, int nargs, Oid *types, Datum *values, int expect)
+{
+	int			rc = SPI_execute_plan(stats_plan(sql, nargs, types), values, NULL,
+									  false, 0);
+
+	if (rc != expect)
+		elog(ERROR, "cognomega stats query failed: %s", SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+static bool
+stats_is_managed(void)
+{
+	stats_exec("SELECT 1 FROM cognomega.part_config"
+			   " WHERE parent = 'cognomega.stats_history'::pg_catalog.regclass",
+			   0, NULL, NULL, SPI_OK_SELECT);
+	return SPI_processed > 0;
+}
+
+/* register stats_history for partition management once; keep retention */
+static void
+stats_ensure_managed(void)
+{
+	Datum		ret[1] = {Int32GetDatum(cognomega_stats_retention_min)};
+	Oid			rettype[1] = {INT4OID};
+
+	if (!stats_is_managed())
+	{
+		Datum		key[1] = {Int64GetDatum(STATS_REGISTER_LOCK_KEY)};
+		Oid			keytype[1] = {INT8OID};
+
+		stats_exec("SELECT pg_catalog.pg_advisory_xact_lock($1)",
+				   1, keytype, key, SPI_OK_SELECT);
+		if (!stats_is_managed())
+			stats_exec("SELECT cognomega.create_parent('cognomega.stats_history'::pg_catalog.regclass,"
+					   " 'recorded_at', '1 day'::interval, premake => 4,"
+					   " retention => pg_catalog.make_interval(mins => $1))",
+					   1, rettype, ret, SPI_OK_SELECT);
+	}
+	stats_exec("UPDATE cognomega.part_config"
+			   "   SET retention = pg_catalog.make_interval(mins => $1)"
+			   " WHERE parent = 'cognomega.stats_history'::pg_catalog.regclass"
+			   "   AND retention IS DISTINCT FROM pg_catalog.make_interval(mins => $1)",
+			   1, rettype, ret, SPI_OK_UPDATE);
+}
+
+/* can the cache figures be read here? */
+static bool
+stats_cache_available(void)
+{
+	Oid			nsp = get_namespace_oid("cognomega", true);
+
+	return cognomega_is_preloaded && OidIsValid(nsp) &&
+		OidIsValid(get_relname_relid("cache_stats", nsp));
+}
+
+static void
+stats_read_counters(StatsCounters *c, int hits_col, int misses_col)
+{
+	bool		hnull,
+				mnull;
+
+	c->known = false;
+	if (SPI_processed != 1)
+		return;
+	c->hits = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+										  hits_col, &hnull));
+	c->misses = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+											misses_col, &mnull));
+	c->known = !hnull && !mnull;
+}
+
+/*
+ * The row: cache figures, database size and counters, connections by
+ * state, each managed table's size, dead tuples and rows in its default
+ * partition.
+ */
+#define STATS_INSERT \
+	"WITH c(entries, bytes_used, bytes_total, hits, misses, stores, evictions," \
+	"       expirations, invalidations) AS (%s)," \
+	" d AS (SELECT xact_commit, xact_rollback, temp_files, temp_bytes, stats_reset" \
+	"         FROM pg_catalog.pg_stat_database WHERE datname = pg_catalog.current_database())," \
+	" a AS (SELECT COALESCE(state, 'unknown') AS state, pg_catalog.count(*) AS n" \
+	"         FROM pg_catalog.pg_stat_activity" \
+	"        WHERE datname = pg_catalog.current_database() AND backend_type = 'client backend'" \
+	"        GROUP BY 1)," \
+	" m AS (SELECT s.parent::pg_catalog.text AS tbl, s.rows_in_default, s.premade_ahead," \
+	"              (SELECT c.premake FROM cognomega.part_config c WHERE c.parent = s.parent) AS premake," \
+	"              (SELECT pg_catalog.sum(pg_catalog.pg_total_relation_size(t.relid))" \
+	"                 FROM pg_catalog.pg_partition_tree(s.parent) t WHERE t.isleaf) AS size," \
+	"              (SELECT pg_catalog.sum(pg_catalog.pg_stat_get_dead_tuples(t.relid))" \
+	"                 FROM pg_catalog.pg_partition_tree(s.parent) t WHERE t.isleaf) AS dead" \
+	"         FROM cognomega.partition_status s" \
+	"        WHERE s.partitions IS NOT NULL)" \
+	" INSERT INTO cognomega.stats_history (cache_entries, cache_bytes_used, cache_bytes_total," \
+	"        cache_hits, cache_misses, cache_stores, cache_evictions, cache_expirations," \
+	"        cache_invalidations, database_size, xact_commit, xact_rollback, temp_files," \
+	"        temp_bytes, stats_reset, connections, connections_total, rows_in_default," \
+	"        managed_tables)" \
+	" SELECT c.entries, c.bytes_used, c.bytes_total, c.hits, c.misses, c.stores, c.evictions," \
+	"        c.expirations, c.invalidations," \
+	"        pg_catalog.pg_database_size(pg_catalog.current_database())," \
+	"        d.xact_commit, d.xact_rollback, d.temp_files, d.temp_bytes, d.stats_reset," \
+	"        (SELECT COALESCE(pg_catalog.jsonb_object_agg(state, n), '{}') FROM a)," \
+	"        (SELECT COALESCE(pg_catalog.sum(n), 0) FROM a)," \
+	"        (SELECT COALESCE(pg_catalog.sum(rows_in_default), 0) FROM m)," \
+	"        (SELECT COALESCE(pg_catalog.jsonb_object_agg(tbl," \
+	"                 pg_catalog.jsonb_build_object('size', size, 'dead_tuples', dead," \
+	"                                               'rows_in_default', rows_in_default," \
+	"                                               'premade_ahead', premade_ahead, 'premake', premake)), '{}')" \
+	"           FROM m)" \
+	"   FROM c LEFT JOIN d ON true" \
+	" RETURNING cache_hits, cache_misses, managed_tables"
+
+#define STATS_NO_CACHE \
+	"SELECT NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint," \
+	" NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint"
+
+#define STATS_CACHE \
+	"SELECT entries, bytes_used, bytes_total, hits, misses, stores, evictions," \
+	" expirations, invalidations FROM cognomega.cache_stats"
+
+/*
+ * Insert this run's row; cur gets its cache counters, prev those of the
+ * previous run in this database (kept in shared memory: no index needed on
+ * stats_history, see the extension script).  Returns the row's
+ * managed_tables, from which the alerts are judged (partition_status, which
+ * counts the rows of every default partition, is read once per run).
+ */
+static Datum
+stats_record(StatsCounters *prev, StatsCounters *cur)
+{
+	bool		isnull;
+	Datum		managed;
+
+	stats_exec(psprintf(STATS_INSERT,
+						stats_cache_available() ? STATS_CACHE : STATS_NO_CACHE),
+			   0, NULL, NULL, SPI_OK_INSERT_RETURNING);
+	stats_read_counters(cur, 1, 2);
+	managed = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
+	managed = PointerGetDatum(PG_DETOAST_DATUM_COPY(managed));
+	prev->known = cur->known &&
+		wk_cache_window(cur->hits, cur->misses, &prev->hits, &prev->misses);
+	return managed;
+}
+
+/*
+ * The hit ratio of the window since the previous row, or -1 when it cannot
+ * be judged (no cache figures, too few lookups).  Counters that went
+ * backwards (reset, restart) make the window start at the reset.
+ */
+static double
+stats_window_hit_ratio(const StatsCounters *prev, const StatsCounters *cur)
+{
+	int64		hits,
+				misses;
+
+	if (!cur->known)
+		return -1;
+	hits = cur->hits;
+	misses = cur->misses;
+	if (prev->known && prev->hits <= cur->hits && prev->misses <= cur->misses)
+	{
+		hits -= prev->hits;
+		misses -= prev->misses;
+	}
+	if (hits + misses < STATS_MIN_LOOKUPS)
+		return -1;
+	return (double) hits / (double) (hits + misses);
+}
+
+/*
+ * The conditions holding now ($1: the window's hit ratio or -1, $2: the
+ * threshold, $3: the row's managed_tables), raised or refreshed, and the
+ * open alerts of the kinds judged this run resolved when their condition
+ * no longer holds.
+ */
+#define STATS_ALERTS \
+	"WITH mt AS (SELECT key AS tbl, value AS v FROM pg_catalog.jsonb_each($3))," \
+	" cur(kind, subject, value, threshold) AS (" \
+	"   SELECT 'ROWS_IN_DEFAULT_PARTITION', tbl, (v->>'rows_in_default')::float8, 0::float8" \
+	"     FROM mt WHERE (v->>'rows_in_default')::bigint > 0" \
+	"   UNION ALL" \
+	"   SELECT 'MISSING_FUTURE_PARTITIONS', tbl, (v->>'premade_ahead')::float8," \
+	"          (v->>'premake')::float8" \
+	"     FROM mt WHERE (v->>'premade_ahead')::int < (v->>'premake')::int" \
+	"   UNION ALL" \
+	"   SELECT 'INVALID_INDEX', i.indexrelid::pg_catalog.regclass::pg_catalog.text, NULL, NULL" \
+	"     FROM pg_catalog.pg_index i" \
+	"     JOIN pg_catalog.pg_class r ON r.oid = i.indexrelid" \
+	"     JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace" \
+	"    WHERE NOT i.indisvalid" \
+	"      AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'" \
+	"      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_progress_create_index p" \
+	"                       WHERE p.index_relid = i.indexrelid)" \
+	"   UNION ALL" \
+	"   SELECT 'LOW_CACHE_HIT_RATE', 'cache', $1, $2 WHERE $1 >= 0 AND $1 < $2)," \
+	" raised AS (" \
+	"   INSERT INTO cognomega.alerts AS al (kind, subject, value, threshold)" \
+	"   SELECT kind, subject, value, threshold FROM cur" \
+	"   ON CONFLICT (kind, subject) WHERE resolved_at IS NULL" \
+	"   DO UPDATE SET value = excluded.value, threshold = excluded.threshold," \
+	"                 last_seen = pg_catalog.now()" \
+	"   RETURNING (al.xmax = 0) AS inserted)," \
+	" resolved AS (" \
+	"   UPDATE cognomega.alerts al SET resolved_at = pg_catalog.now()" \
+	"    WHERE al.resolved_at IS NULL" \
+	"      AND (al.kind <> 'LOW_CACHE_HIT_RATE' OR $1 >= 0)" \
+	"      AND al.kind IN ('ROWS_IN_DEFAULT_PARTITION', 'MISSING_FUTURE_PARTITIONS'," \
+	"                      'INVALID_INDEX', 'LOW_CACHE_HIT_RATE')" \
+	"      AND NOT EXISTS (SELECT 1 FROM cur WHERE cur.kind = al.kind AND cur.subject = al.subject)" \
+	"   RETURNING 1)" \
+	" SELECT (SELECT pg_catalog.count(*) FROM raised WHERE inserted)," \
+	"        (SELECT pg_catalog.count(*) FROM raised)," \
+	"        (SELECT pg_catalog.count(*) FROM resolved)"
+
+/* raise and resolve alerts; returns "N raised, N open, N resolved" */
+static char *
+stats_alerts(double hit_ratio, Datum managed)
+{
+	Datum		val[3] = {Float8GetDatum(hit_ratio),
+		Float8GetDatum(cognomega_alert_cache_hit_ratio), managed};
+	Oid			typ[3] = {FLOAT8OID, FLOAT8OID, JSONBOID};
+	int64		n[3];
+	int			i;
+
+	stats_exec(STATS_ALERTS, 3, typ, val, SPI_OK_SELECT);
+	for (i = 0; i < 3; i++)
+	{
+		bool		isnull;
+
+		n[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+										   i + 1, &isnull));
+	}
+	return psprintf("alerts: " INT64_FORMAT " raised, " INT64_FORMAT " open, "
+					INT64_FORMAT " resolved", n[0], n[1], n[2]);
+}
+
+char *
+stats_run(MemoryContext result_cxt)
+{
+	StatsCounters prev,
+				cur;
+	int			nest = NewGUCNestLevel();
+	char		timeout[32];
+	char	   *alerts;
+	Datum		managed;
+
+	snprintf(timeout, sizeof(timeout), "%d", cognomega_maintenance_lock_timeout_ms);
+	(void) set_config_option("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	stats_ensure_managed();
+	managed = stats_record(&prev, &cur);
+	alerts = stats_alerts(stats_window_hit_ratio(&prev, &cur), managed);
+	AtEOXact_GUC(true, nest);
+
+	return MemoryContextStrdup(result_cxt,
+							   psprintf("stats: 1 row recorded, %s", alerts));
+}

@@ -1,0 +1,108 @@
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS cognomega;
+RESET client_min_messages;
+
+-- The stats and partition_maintenance jobs run in this session via run_job.
+-- Other tests' objects live in this database too, so only our own subjects
+-- (schema wk) are looked at.
+CREATE SCHEMA wk;
+
+-- stats: one row per run; stats_history becomes a managed table on the first
+SELECT cognomega.run_job('stats') ~ '^stats: 1 row recorded, alerts: ' AS recorded;
+SELECT part_interval, premake, retention
+  FROM cognomega.part_config WHERE parent = 'cognomega.stats_history'::regclass;
+SELECT (SELECT count(*) FROM cognomega.show_partitions('cognomega.stats_history')) >= 5 AS premade;
+SELECT count(*) AS rows_before FROM cognomega.stats_history \gset
+SELECT cognomega.run_job('stats') IS NOT NULL AS again;
+SELECT count(*) - :rows_before AS new_rows FROM cognomega.stats_history;
+
+-- the row carries what DESIGN.md lists; counters are cumulative
+SELECT database_size > 0 AS db_size,
+       xact_commit > 0 AS commits, xact_rollback >= 0 AS rollbacks,
+       temp_bytes >= 0 AS temp_bytes,
+       connections ? 'active' AS my_connection_counted, connections_total >= 1 AS conns,
+       managed_tables ? 'cognomega.stats_history' AS managed_listed,
+       (managed_tables -> 'cognomega.stats_history' ->> 'size')::bigint > 0 AS managed_size,
+       managed_tables -> 'cognomega.stats_history' ? 'dead_tuples' AS dead_tuples,
+       managed_tables -> 'cognomega.stats_history' ? 'rows_in_default' AS rows_in_default
+  FROM cognomega.stats_history ORDER BY recorded_at DESC LIMIT 1;
+SELECT count(*) >= 2 AS rates, bool_and(commits_per_s IS NULL OR commits_per_s >= 0) AS non_negative
+  FROM cognomega.stats_rates;
+
+-- alerts: rows in a default partition, missing future partitions, invalid index
+CREATE TABLE wk.events (ts timestamptz NOT NULL, v int) PARTITION BY RANGE (ts);
+SELECT cognomega.create_parent('wk.events', 'ts', '1 day', premake => 3) > 0 AS managed;
+INSERT INTO wk.events VALUES (now() - interval '1 year', 1), (now() - interval '2 years', 2);
+DO $$BEGIN
+  EXECUTE (SELECT format('DROP TABLE %s', partition)
+             FROM cognomega.show_partitions('wk.events') ORDER BY range_start DESC LIMIT 1);
+END$$;
+CREATE TABLE wk.dups (a int);
+INSERT INTO wk.dups VALUES (1), (1);
+CREATE UNIQUE INDEX CONCURRENTLY dups_a ON wk.dups (a);
+\echo :LAST_ERROR_SQLSTATE
+
+SELECT cognomega.run_job('stats') IS NOT NULL AS ran;
+SELECT kind, subject, value, threshold, resolved_at IS NULL AS open
+  FROM cognomega.alerts WHERE subject LIKE 'wk.%' ORDER BY kind, subject;
+
+-- a persisting condition keeps exactly one open alert, its value refreshed
+INSERT INTO wk.events VALUES (now() - interval '3 years', 3);
+SELECT cognomega.run_job('stats') IS NOT NULL AS ran;
+SELECT cognomega.run_job('stats') IS NOT NULL AS ran;
+SELECT kind, subject, value, resolved_at IS NULL AS open
+  FROM cognomega.alerts WHERE subject LIKE 'wk.%' ORDER BY kind, subject;
+
+-- cleared conditions are resolved; the others stay open
+DROP INDEX wk.dups_a;
+DELETE FROM wk.events;
+SELECT cognomega.run_job('stats') IS NOT NULL AS ran;
+SELECT kind, subject, resolved_at IS NULL AS open, resolved_at >= raised_at AS ordered
+  FROM cognomega.alerts WHERE subject LIKE 'wk.%' ORDER BY kind, subject;
+
+-- partition_maintenance: each parent's own interval is obeyed
+SELECT cognomega.run_job('partition_maintenance') ~ '^partition_maintenance: [0-9]+ parents maintained, [0-9]+ actions, [0-9]+ failed$' AS summary;
+SELECT premade_ahead FROM cognomega.partition_status WHERE parent = 'wk.events'::regclass;
+CREATE TABLE wk.later (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);
+SELECT cognomega.create_parent('wk.later', 'ts', '1 day', premake => 2) > 0 AS managed;
+-- not due: maintained yesterday, every week
+UPDATE cognomega.part_config
+   SET maintenance_interval = '7 days', last_maintenance = now() - interval '1 day'
+ WHERE parent = 'wk.later'::regclass;
+SELECT cognomega.run_job('partition_maintenance') IS NOT NULL AS ran;
+SELECT last_maintenance < now() - interval '12 hours' AS not_maintained
+  FROM cognomega.part_config WHERE parent = 'wk.later'::regclass;
+-- due: its own interval has elapsed (the global one, 1h, has not)
+UPDATE cognomega.part_config
+   SET maintenance_interval = '10 minutes', last_maintenance = now() - interval '20 minutes'
+ WHERE parent = 'wk.later'::regclass;
+SELECT cognomega.run_job('partition_maintenance') IS NOT NULL AS ran;
+SELECT last_maintenance > now() - interval '1 minute' AS maintained
+  FROM cognomega.part_config WHERE parent = 'wk.later'::regclass;
+
+-- a parent dropped behind our back: its error is reported, the others are maintained
+CREATE TABLE wk.doomed (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);
+SELECT cognomega.create_parent('wk.doomed', 'ts', '1 day') > 0 AS managed;
+SELECT 'wk.doomed'::regclass::oid AS doomed \gset
+UPDATE cognomega.part_config SET last_maintenance = NULL
+ WHERE parent IN ('wk.doomed'::regclass, 'wk.later'::regclass);
+-- behind our back: without the event trigger that forgets dropped parents
+SET session_replication_role = replica;
+DROP TABLE wk.doomed;
+RESET session_replication_role;
+SET client_min_messages = error;	-- its WARNING names the OID
+SELECT cognomega.run_job('partition_maintenance') ~ ', [1-9][0-9]* failed$' AS reports_failure;
+RESET client_min_messages;
+SELECT last_status, last_error ~ 'does not exist' AS error_visible, failures > 0 AS counted
+  FROM cognomega.job_status
+ WHERE database = current_database() AND job = 'partition_maintenance';
+SELECT last_maintenance > now() - interval '1 minute' AS other_parent_maintained
+  FROM cognomega.part_config WHERE parent = 'wk.later'::regclass;
+SELECT cognomega.undo_parent(:doomed);
+SELECT cognomega.run_job('partition_maintenance') ~ ', 0 failed$' AS recovered;
+SELECT last_status, last_error FROM cognomega.job_status
+ WHERE database = current_database() AND job = 'partition_maintenance';
+
+SELECT cognomega.undo_parent('wk.events');
+SELECT cognomega.undo_parent('wk.later');
+DROP SCHEMA wk CASCADE;
