@@ -11,8 +11,9 @@
  * (PlannedStmt.relationOids) are current and become part of the key, with
  * the search_path itself (it also resolves functions, operators and types):
  * the same text under another search_path is another entry.  The plan cache
- * does not notice a new table that shadows an unqualified name, so any
- * relation created, renamed or dropped makes the text parse again.  Pending
+ * does not notice a new object that shadows an unqualified name, so any
+ * relation, function, operator or type created, renamed or dropped makes the
+ * text parse again.  Pending
  * catalog invalidations are taken in on every call, as locking the
  * relations would.
  *
@@ -100,9 +101,10 @@ static int	cq_running = 0;
 static uint64 cq_catalog_generation = 1;
 
 /*
- * Bumped whenever a relation is created, renamed, moved or dropped: a new
- * table earlier in the search_path may now shadow an unqualified name.  The
- * plan cache does not notice that (see PREPARE), so the text is parsed again.
+ * Bumped whenever a relation, function, operator or type is created,
+ * renamed, moved or dropped: a new one earlier in the search_path may now
+ * shadow an unqualified name.  The plan cache does not notice that (see
+ * PREPARE), so the text is parsed again.
  */
 static uint64 cq_names_generation = 1;
 
@@ -364,7 +366,11 @@ cq_init(void)
 
 	RegisterXactCallback(cq_xact_end, NULL);
 
+	/* names a query resolves through the search_path */
 	CacheRegisterSyscacheCallback(RELNAMENSP, cq_names_changed, (Datum) 0);
+	CacheRegisterSyscacheCallback(PROCNAMEARGSNSP, cq_names_changed, (Datum) 0);
+	CacheRegisterSyscacheCallback(OPERNAMENSP, cq_names_changed, (Datum) 0);
+	CacheRegisterSyscacheCallback(TYPENAMENSP, cq_names_changed, (Datum) 0);
 
 	/* relacl, column acls, roles and memberships */
 	CacheRegisterSyscacheCallback(RELOID, cq_catalog_changed, (Datum) 0);

@@ -198,3 +198,13 @@ RESET ROLE;
 DROP TABLE colpriv;
 REVOKE USAGE ON SCHEMA cache_edge FROM cognomega_edge_col;
 DROP ROLE cognomega_edge_col;
+
+-- a function created earlier in the search_path shadows the one a kept
+-- plan resolved (the plan cache does not notice; a plain query would)
+CREATE SCHEMA cache_edge_c;
+SET search_path = cache_edge_c, cache_edge_b, cache_edge;
+SELECT cognomega.cached_query('SELECT f(x) AS v FROM tf') AS b_f;
+CREATE FUNCTION cache_edge_c.f(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT $1 * 3';
+SELECT cognomega.cached_query('SELECT f(x) AS v FROM tf') AS c_f_shadows;
+SELECT f(x) AS plain_query FROM tf;
+SET search_path = cache_edge, public;
