@@ -208,3 +208,74 @@ CREATE FUNCTION cache_edge_c.f(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELEC
 SELECT cognomega.cached_query('SELECT f(x) AS v FROM tf') AS c_f_shadows;
 SELECT f(x) AS plain_query FROM tf;
 SET search_path = cache_edge, public;
+
+-- more write paths, each checked after its commit: a procedure that commits
+-- between writes, EXECUTE in PL/pgSQL, an updatable view, an INSTEAD OF
+-- trigger, a rule, PREPARE/EXECUTE, FK ON UPDATE SET NULL, ATTACH and
+-- DETACH PARTITION, DROP and re-create under the same name
+CREATE TABLE w (id int PRIMARY KEY, x int);
+INSERT INTO w VALUES (1, 1), (2, 2);
+CREATE FUNCTION wq() RETURNS jsonb LANGUAGE sql AS
+    $$ SELECT cognomega.cached_query('SELECT sum(x) AS s FROM cache_edge.w') $$;
+CREATE PROCEDURE w_proc() LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE cache_edge.w SET x = x + 1 WHERE id = 1;
+    COMMIT;
+    UPDATE cache_edge.w SET x = x + 1 WHERE id = 2;
+    COMMIT;
+END $$;
+CREATE FUNCTION w_dyn() RETURNS void LANGUAGE plpgsql AS
+    $$ BEGIN EXECUTE 'UPDATE cache_edge.w SET x = x + 10 WHERE id = 1'; END $$;
+CREATE VIEW w_view AS SELECT * FROM w;
+CREATE TABLE w_inbox (id int, x int);
+CREATE VIEW w_inbox_view AS SELECT * FROM w_inbox;
+CREATE FUNCTION w_forward() RETURNS trigger LANGUAGE plpgsql AS
+    $$ BEGIN INSERT INTO cache_edge.w VALUES (NEW.id, NEW.x); RETURN NEW; END $$;
+CREATE TRIGGER w_forward INSTEAD OF INSERT ON w_inbox_view
+    FOR EACH ROW EXECUTE FUNCTION w_forward();
+CREATE TABLE w_audit (id int);
+CREATE RULE w_audit_bumps AS ON INSERT TO w_audit DO ALSO
+    UPDATE cache_edge.w SET x = x + 100 WHERE id = 1;
+SELECT wq() AS filled;
+CALL w_proc();
+SELECT wq() AS after_procedure;
+SELECT w_dyn();
+SELECT wq() AS after_dynamic_execute;
+UPDATE w_view SET x = x + 1 WHERE id = 2;
+SELECT wq() AS after_updatable_view;
+INSERT INTO w_inbox_view VALUES (3, 1000);
+SELECT wq() AS after_instead_of_trigger;
+INSERT INTO w_audit VALUES (1);
+SELECT wq() AS after_rule;
+PREPARE w_upd AS UPDATE cache_edge.w SET x = x + 1 WHERE id = 3;
+EXECUTE w_upd;
+SELECT wq() AS after_execute;
+DEALLOCATE w_upd;
+-- FK ON UPDATE SET NULL
+CREATE TABLE fk_parent (id int PRIMARY KEY);
+CREATE TABLE fk_child (id int, pid int REFERENCES fk_parent ON UPDATE SET NULL);
+INSERT INTO fk_parent VALUES (1);
+INSERT INTO fk_child VALUES (1, 1);
+SELECT cognomega.cached_query('SELECT count(pid) AS n FROM cache_edge.fk_child') AS fk_filled;
+UPDATE fk_parent SET id = 2;
+SELECT cognomega.cached_query('SELECT count(pid) AS n FROM cache_edge.fk_child') AS after_set_null;
+-- ATTACH and DETACH PARTITION change what the parent returns
+CREATE TABLE pt (at int, v int) PARTITION BY RANGE (at);
+CREATE TABLE pt_1 PARTITION OF pt FOR VALUES FROM (0) TO (10);
+INSERT INTO pt VALUES (1, 1);
+CREATE TABLE pt_2 (at int, v int);
+INSERT INTO pt_2 VALUES (15, 2);
+SELECT cognomega.cached_query('SELECT sum(v) AS s FROM cache_edge.pt') AS pt_filled,
+       cognomega.cache_put('edge:pt', '1', NULL, '{pt}') AS put;
+ALTER TABLE pt ATTACH PARTITION pt_2 FOR VALUES FROM (10) TO (20);
+SELECT cognomega.cached_query('SELECT sum(v) AS s FROM cache_edge.pt') AS after_attach,
+       cognomega.cache_get('edge:pt') AS put_after_attach;
+ALTER TABLE pt DETACH PARTITION pt_2;
+SELECT cognomega.cached_query('SELECT sum(v) AS s FROM cache_edge.pt') AS after_detach;
+-- DROP and re-create under the same name: the old entry is not served
+SELECT cognomega.cache_put('edge:w', '"old w"', NULL, '{w}') AS put_old;
+DROP TABLE w CASCADE;
+CREATE TABLE w (id int PRIMARY KEY, x int);
+INSERT INTO w VALUES (1, -1);
+SELECT cognomega.cache_get('edge:w') AS old_entry,
+       cognomega.cached_query('SELECT sum(x) AS s FROM cache_edge.w') AS new_table;
