@@ -13,16 +13,16 @@
  * the same text under another search_path is another entry.  The plan cache
  * does not notice a new object that shadows an unqualified name, so any
  * relation, function, operator or type created, renamed or dropped makes the
- * text parse again.  Pending
- * catalog invalidations are taken in on every call, as locking the
- * relations would.
+ * text parse again.  Pending catalog invalidations are taken in on every
+ * call, as locking the relations would.
  *
  * Whether a query may be cached is decided from the plan and the analyzed
  * query: a plain SELECT, no FOR UPDATE, no writable CTE, no mutable
  * (volatile or stable, e.g. now()) function, no TABLESAMPLE, no relation
  * with row-level security, no temporary table, catalog, sequence or foreign
- * table.  Other queries run normally and are not stored.  On a hit the executor's own permission check runs on the
- * plan's range table, so a REVOKE yields the usual error.
+ * table.  Other queries run normally and are not stored.  On a hit the
+ * executor's own permission check runs on the plan's range table, so a
+ * REVOKE yields the usual error.
  *
  * The value is a jsonb array with one object per row (to_jsonb of the row).
  * Output settings that change that text (TimeZone, DateStyle,
