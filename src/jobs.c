@@ -15,7 +15,8 @@
  *					a subtransaction (an error rolls back only that step and is
  *					recorded), any other step simply raises its error.
  *
- * partition_maintenance runs each due parent as an isolated step under
+ * partition_maintenance runs each parent as an isolated step (in a worker
+ * the parents that are due, through run_job all of them) under
  * SET LOCAL lock_timeout = cognomega.maintenance_lock_timeout, so in a
  * worker each parent commits on its own, and one parent's error does not
  * stop the others.  On a server in recovery the jobs that write are
@@ -241,26 +242,31 @@ typedef struct WkPmState
 	Oid		   *parents;
 	char	  **names;
 	int64		total_actions;
+	bool		all_parents;	/* run_job: every parent, due or not */
 } WkPmState;
 
-/* parents whose own interval (or the job's) has elapsed, and the next due */
+/*
+ * The parents to maintain: in a worker those whose own interval (or the
+ * job's) has elapsed, for run_job all of them ("now"); and the next due.
+ */
 static void
 wk_pm_list_step(void *arg, WkResult *res)
 {
 	WkPmState  *st = arg;
-	Datum		val[1] = {Int64GetDatum((int64) cognomega_maintenance_interval_s)};
-	Oid			typ[1] = {INT8OID};
+	Datum		val[2] = {Int64GetDatum((int64) cognomega_maintenance_interval_s),
+	BoolGetDatum(st->all_parents)};
+	Oid			typ[2] = {INT8OID, BOOLOID};
 	bool		isnull;
 	uint64		i;
 
 	if (SPI_execute_with_args(
 							  "SELECT c.parent::pg_catalog.oid, c.parent::pg_catalog.text"
 							  "  FROM cognomega.part_config c"
-							  " WHERE c.last_maintenance IS NULL"
+							  " WHERE $2 OR c.last_maintenance IS NULL"
 							  "    OR c.last_maintenance + COALESCE(c.maintenance_interval,"
 							  "          pg_catalog.make_interval(secs => $1)) <= pg_catalog.now()"
 							  " ORDER BY 1",
-							  1, typ, val, NULL, true, 0) != SPI_OK_SELECT)
+							  2, typ, val, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not list the managed parents");
 
 	st->nparents = (int) SPI_processed;
@@ -329,6 +335,7 @@ wk_job_partition_maintenance(WkMode mode, WkResult *res)
 	WkPmState	st = {0};
 	int			i;
 
+	st.all_parents = (mode == WK_MODE_SESSION);
 	wk_step(mode, wk_pm_list_step, &st, res, NULL, false, true);
 	if (res->error || res->skipped)
 		return;

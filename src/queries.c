@@ -231,6 +231,13 @@ qry_schema_name(Oid nsp)
 }
 
 /*
+ * Operators in the query texts are schema-qualified like the functions, so
+ * that the caller's search_path cannot change what is computed (and stored
+ * in the cache for other sessions of the role).
+ */
+#define QRY_EQ " OPERATOR(pg_catalog.=) "
+
+/*
  * The documents are built as to_jsonb() of a row whose columns are the
  * document's keys: a whole-row reference for the user, ARRAY() of rows for
  * the lists.  That is about twice as fast as jsonb_agg(jsonb_build_object())
@@ -243,7 +250,7 @@ qry_user_doc_from(const char *s)
 {
 	return psprintf("FROM %s.users u CROSS JOIN LATERAL (SELECT u AS \"user\", "
 					"ARRAY(SELECT x FROM (SELECT a.id, a.title, a.status, a.created_at "
-					"FROM %s.generated_apps a WHERE a.user_id = u.id "
+					"FROM %s.generated_apps a WHERE a.user_id" QRY_EQ "u.id "
 					"ORDER BY a.created_at DESC NULLS LAST, a.id) x) AS apps) r",
 					s, s);
 }
@@ -251,14 +258,14 @@ qry_user_doc_from(const char *s)
 static char *
 qry_sql_user_with_apps(const char *s)
 {
-	return psprintf("SELECT pg_catalog.to_jsonb(r) %s WHERE u.id = $1",
+	return psprintf("SELECT pg_catalog.to_jsonb(r) %s WHERE u.id" QRY_EQ "$1",
 					qry_user_doc_from(s));
 }
 
 static char *
 qry_sql_users_with_apps(const char *s)
 {
-	return psprintf("SELECT u.id, pg_catalog.to_jsonb(r) %s WHERE u.id = ANY ($1)",
+	return psprintf("SELECT u.id, pg_catalog.to_jsonb(r) %s WHERE u.id" QRY_EQ "ANY ($1)",
 					qry_user_doc_from(s));
 }
 
@@ -270,13 +277,13 @@ qry_sql_user_agents_overview(const char *s)
 					"ARRAY(SELECT x FROM (SELECT g.id, g.name, g.type, g.status, "
 					"g.created_at, c.pending, c.in_progress "
 					"FROM %s.ai_agents g CROSS JOIN LATERAL (SELECT "
-					"pg_catalog.count(*) FILTER (WHERE t.status = 'pending') AS pending, "
-					"pg_catalog.count(*) FILTER (WHERE t.status = 'in_progress') AS in_progress "
-					"FROM %s.ai_agent_tasks t WHERE t.agent_id = g.id "
-					"AND t.status IN ('pending', 'in_progress')) c "
-					"WHERE g.user_id = u.id AND g.status = 'active' "
+					"pg_catalog.count(*) FILTER (WHERE t.status" QRY_EQ "'pending') AS pending, "
+					"pg_catalog.count(*) FILTER (WHERE t.status" QRY_EQ "'in_progress') AS in_progress "
+					"FROM %s.ai_agent_tasks t WHERE t.agent_id" QRY_EQ "g.id "
+					"AND t.status" QRY_EQ "ANY ('{pending,in_progress}'::pg_catalog.text[])) c "
+					"WHERE g.user_id" QRY_EQ "u.id AND g.status" QRY_EQ "'active' "
 					"ORDER BY g.created_at DESC NULLS LAST, g.id) x) AS agents) r "
-					"WHERE u.id = $1", s, s, s);
+					"WHERE u.id" QRY_EQ "$1", s, s, s);
 }
 
 /*
@@ -338,12 +345,12 @@ qry_range_cond(const char *range, bool inside)
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '(');
 	if (*lo != '\0')
-		appendStringInfo(&buf, "a.created_at %s %s::pg_catalog.timestamptz",
+		appendStringInfo(&buf, "a.created_at OPERATOR(pg_catalog.%s) %s::pg_catalog.timestamptz",
 						 inside ? ">=" : "<", quote_literal_cstr(lo));
 	if (*lo != '\0' && *hi != '\0')
 		appendStringInfoString(&buf, inside ? " AND " : " OR ");
 	if (*hi != '\0')
-		appendStringInfo(&buf, "a.created_at %s %s::pg_catalog.timestamptz",
+		appendStringInfo(&buf, "a.created_at OPERATOR(pg_catalog.%s) %s::pg_catalog.timestamptz",
 						 inside ? "<" : ">=", quote_literal_cstr(hi));
 	appendStringInfoChar(&buf, ')');
 	return buf.data;
@@ -354,7 +361,7 @@ static void
 qry_analytics_branch(StringInfo buf, const char *s, const char *cond)
 {
 	appendStringInfo(buf, "(SELECT a, a.created_at AS k FROM %s.ai_agent_analytics a "
-					 "WHERE a.agent_id = $1 AND a.period = $2 AND %s "
+					 "WHERE a.agent_id" QRY_EQ "$1 AND a.period" QRY_EQ "$2 AND %s "
 					 "ORDER BY a.created_at DESC LIMIT 1) UNION ALL ", s, cond);
 }
 
@@ -380,7 +387,7 @@ qry_sql_agent_analytics(const char *s, const char *range)
 	else
 		qry_analytics_branch(&buf, s, "a.created_at IS NOT NULL");
 	appendStringInfo(&buf, "(SELECT a, a.created_at AS k FROM %s.ai_agent_analytics a "
-					 "WHERE a.agent_id = $1 AND a.period = $2 AND a.created_at IS NULL "
+					 "WHERE a.agent_id" QRY_EQ "$1 AND a.period" QRY_EQ "$2 AND a.created_at IS NULL "
 					 "LIMIT 1)) r ORDER BY r.k DESC NULLS LAST LIMIT 1", s);
 	return buf.data;
 }
@@ -483,10 +490,20 @@ qry_plan(QryKind kind, Oid nsp)
  * ----------------------------------------------------------------
  */
 
-/* the OIDs of the tables a document reads (ERROR naming setup if one is missing) */
+/*
+ * The OIDs of the tables a document reads (ERROR naming setup if one is
+ * missing).  The caller must have USAGE on the schema, as for a query
+ * naming it: checked here on every call, since neither a kept plan (USAGE
+ * is checked when a query is parsed) nor a cache hit (the cache re-checks
+ * table privileges) would notice it lost, e.g. by REVOKE of a membership.
+ */
 static void
 qry_deps(QryKind kind, Oid nsp, Oid *deps)
 {
+	AclResult	acl = pg_namespace_aclcheck(nsp, GetUserId(), ACL_USAGE);
+
+	if (acl != ACLCHECK_OK)
+		aclcheck_error(acl, OBJECT_SCHEMA, get_namespace_name(nsp));
 	for (int i = 0; i < qry_defs[kind].ndeps; i++)
 		deps[i] = qry_table_oid(qry_defs[kind].deps[i], nsp);
 }

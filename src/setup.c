@@ -247,8 +247,8 @@ setup_app_schema(bool missing_ok)
 			return InvalidOid;
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("the platform tables are not set up"),
-				 errhint("Run cognomega.setup() to create them.")));
+				 errmsg("cognomega.setup() has not been run in this database"),
+				 errhint("Run cognomega.setup() to create the platform tables.")));
 	}
 	nsp = get_namespace_oid(schema, true);
 	if (!OidIsValid(nsp) && !missing_ok)

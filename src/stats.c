@@ -20,6 +20,11 @@
  * that kind is left as it is.  The cache figures are NULL when the library
  * is not preloaded or the cache_stats view does not exist.
  *
+ * The job runs with search_path = pg_catalog, so that the subjects of the
+ * alerts and the keys of managed_tables (regclass as text) are always
+ * schema-qualified: the same condition gets the same subject whether a
+ * worker or a session (with its own search_path) judges it.
+ *
  * One open alert per (kind, subject) is enforced by the partial unique
  * index alerts_one_open: a condition is raised with INSERT .. ON CONFLICT
  * (refreshing value and last_seen), and resolved by the first run that no
@@ -344,6 +349,9 @@ stats_run(MemoryContext result_cxt)
 
 	snprintf(timeout, sizeof(timeout), "%d", cognomega_maintenance_lock_timeout_ms);
 	(void) set_config_option("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	/* regclass::text names every table with its schema, whoever runs the job */
+	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 	stats_ensure_managed();
 	managed = stats_record(&prev, &cur);

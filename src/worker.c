@@ -1016,6 +1016,14 @@ cognomega_worker_main(Datum main_arg)
 
 	BackgroundWorkerInitializeConnection(dbname,
 										 (role && role[0]) ? role : NULL, 0);
+
+	/*
+	 * The jobs' SQL runs as worker_role, often a superuser: a search_path
+	 * set for the database or role (say "public, pg_catalog") must not let
+	 * an object planted in another schema shadow pg_catalog's.  Override
+	 * outranks the configuration file, so a SIGHUP keeps it.
+	 */
+	SetConfigOption("search_path", "pg_catalog", PGC_SUSET, PGC_S_OVERRIDE);
 	if (!wk_worker_has_extension())
 		proc_exit(0);
 

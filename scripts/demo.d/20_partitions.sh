@@ -18,7 +18,7 @@ SELECT partition, range_start::date, range_end::date FROM cognomega.show_partiti
 \echo 'a stats run (what the stats job does every cognomega.stats_interval) raises an alert:'
 SELECT cognomega.run_job('stats') AS "run_job('stats')";
 SELECT kind, subject, value, threshold, resolved_at IS NOT NULL AS resolved
-  FROM cognomega.alerts WHERE subject = 'ai_agent_analytics' ORDER BY id DESC LIMIT 1;
+  FROM cognomega.alerts WHERE subject = 'public.ai_agent_analytics' ORDER BY id DESC LIMIT 1;
 SQL
 
 section "run_maintenance(): the rows move into proper partitions"
@@ -40,7 +40,7 @@ SELECT parent, partitions, oldest_start::date, newest_end::date, rows_in_default
 \echo 'the next stats run resolves the alert:'
 SELECT cognomega.run_job('stats') AS "run_job('stats')";
 SELECT kind, subject, value, resolved_at IS NOT NULL AS resolved
-  FROM cognomega.alerts WHERE subject = 'ai_agent_analytics' ORDER BY id DESC LIMIT 1;
+  FROM cognomega.alerts WHERE subject = 'public.ai_agent_analytics' ORDER BY id DESC LIMIT 1;
 SQL
 
 section "A second table: daily partitions with a 7-day retention"

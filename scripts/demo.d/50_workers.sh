@@ -76,7 +76,7 @@ INSERT INTO ai_agent_analytics (agent_id, period, total_interactions, success_ra
 VALUES (gen_random_uuid(), 'daily', 1, 1, 0, now() - interval '2 years');
 SQL
 if wrk_wait 20 "SELECT EXISTS (SELECT FROM cognomega.alerts WHERE kind = 'ROWS_IN_DEFAULT_PARTITION'
-                                 AND subject = 'ai_agent_analytics' AND resolved_at IS NULL)"; then
+                                 AND subject = 'public.ai_agent_analytics' AND resolved_at IS NULL)"; then
     note "the worker's stats job (every 2 s) raised an alert:"
 else
     note "(no stats run by the worker within 20 s: running one here)"

@@ -80,6 +80,31 @@ SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000001');
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 
+-- USAGE on the schema through a role membership, lost by REVOKE of the
+-- membership (no table changes): a document the role stored before is not
+-- served any more (SELECT on the tables alone is not enough to read them)
+CREATE ROLE regress_qry_schema_users;
+CREATE ROLE regress_qry_member IN ROLE regress_qry_schema_users;
+GRANT USAGE ON SCHEMA qry_priv TO regress_qry_schema_users;
+GRANT SELECT ON ALL TABLES IN SCHEMA qry_priv TO regress_qry_member;
+SET ROLE regress_qry_member;
+SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000001') #>> '{user,email}' AS email;
+SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000001') #>> '{user,email}' AS email;
+SELECT cognomega.agent_analytics('00000000-0000-0000-0000-00000000b001', 'daily') ->> 'total_interactions' AS n;
+SELECT cognomega.user_agents_overview('00000000-0000-0000-0000-000000000001') #>> '{agents,0,name}' AS agent;
+RESET ROLE;
+REVOKE regress_qry_schema_users FROM regress_qry_member;
+SET ROLE regress_qry_member;
+SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000001');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM cognomega.users_with_apps('{00000000-0000-0000-0000-000000000001}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT cognomega.agent_analytics('00000000-0000-0000-0000-00000000b001', 'daily');
+\echo :LAST_ERROR_SQLSTATE
+SELECT cognomega.user_agents_overview('00000000-0000-0000-0000-000000000001');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+
 \set VERBOSITY default
-DROP OWNED BY regress_qry_reader, regress_qry_nobody;
-DROP ROLE regress_qry_reader, regress_qry_nobody;
+DROP OWNED BY regress_qry_reader, regress_qry_nobody, regress_qry_member, regress_qry_schema_users;
+DROP ROLE regress_qry_reader, regress_qry_nobody, regress_qry_member, regress_qry_schema_users;

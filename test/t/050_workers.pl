@@ -128,17 +128,17 @@ $node->safe_psql('postgres', q{
 	 WHERE parent = 'kept'::regclass;
 	INSERT INTO kept VALUES (now() - interval '1 year')});
 wait_for(q{SELECT count(*) = 1 FROM cognomega.alerts
-			WHERE kind = 'ROWS_IN_DEFAULT_PARTITION' AND subject = 'kept' AND resolved_at IS NULL},
+			WHERE kind = 'ROWS_IN_DEFAULT_PARTITION' AND subject = 'public.kept' AND resolved_at IS NULL},
 	'ROWS_IN_DEFAULT_PARTITION is raised');
 $runs = job('stats', 'runs');
 wait_for("SELECT runs >= $runs + 3 FROM cognomega.job_status WHERE database = 'postgres' AND job = 'stats'",
 	'stats runs on');
 is($node->safe_psql('postgres',
-		q{SELECT count(*) FROM cognomega.alerts WHERE kind = 'ROWS_IN_DEFAULT_PARTITION' AND subject = 'kept'}),
+		q{SELECT count(*) FROM cognomega.alerts WHERE kind = 'ROWS_IN_DEFAULT_PARTITION' AND subject = 'public.kept'}),
 	'1', 'a persisting condition keeps exactly one alert');
 $node->safe_psql('postgres', q{DELETE FROM kept});
 wait_for(q{SELECT resolved_at IS NOT NULL FROM cognomega.alerts
-			WHERE kind = 'ROWS_IN_DEFAULT_PARTITION' AND subject = 'kept'},
+			WHERE kind = 'ROWS_IN_DEFAULT_PARTITION' AND subject = 'public.kept'},
 	'the alert is resolved when the condition clears');
 
 # --- killed workers come back -----------------------------------------------

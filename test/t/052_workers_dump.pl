@@ -35,7 +35,7 @@ $node->command_ok(
 
 my $q = q{SELECT (SELECT count(*) FROM cognomega.stats_history),
 				 (SELECT count(*) FROM cognomega.alerts WHERE resolved_at IS NULL
-						 AND kind = 'ROWS_IN_DEFAULT_PARTITION' AND subject = 't'),
+						 AND kind = 'ROWS_IN_DEFAULT_PARTITION' AND subject = 'public.t'),
 				 (SELECT retention FROM cognomega.part_config
 				   WHERE parent = 'cognomega.stats_history'::regclass)};
 is($node->safe_psql('dst', $q), $node->safe_psql('src', $q),
