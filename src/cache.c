@@ -570,6 +570,25 @@ cache_drop_if(const CacheKey *k, TimestampTz fence, CacheCounter why)
 }
 
 /*
+ * Reading a relation by name also needs USAGE on its schema.  PostgreSQL
+ * checks that when a name is parsed, which a hit never does, so a role that
+ * lost it (a revoked membership is no DDL on the relation) is refused here
+ * with the error a plain query would give.
+ */
+void
+cache_check_schema_usage(Oid relid)
+{
+	Oid			nsp = get_rel_namespace(relid);
+	AclResult	r;
+
+	if (!OidIsValid(nsp))
+		return;
+	r = pg_namespace_aclcheck(nsp, GetUserId(), ACL_USAGE);
+	if (r != ACLCHECK_OK)
+		aclcheck_error(r, OBJECT_SCHEMA, get_namespace_name(nsp));
+}
+
+/*
  * The caller must be able to read every dependency, or get the usual error.
  * Catalog changes committed since the last command (REVOKE of a role
  * membership) are taken in first, as locking the relations would.
@@ -584,6 +603,8 @@ cache_check_privileges(const Oid *relids, int n)
 		bool		missing = false;
 		AclResult	r = pg_class_aclcheck_ext(relids[i], GetUserId(), ACL_SELECT,
 											  &missing);
+
+		cache_check_schema_usage(relids[i]);
 
 		if (r != ACLCHECK_OK && !missing &&
 			pg_attribute_aclcheck_all(relids[i], GetUserId(), ACL_SELECT,

@@ -86,6 +86,7 @@ extern bool cache_store_kind(char kind, const char *text, uint32 textlen,
 							 Jsonb *value, int64 ttl_ms, const Oid *relids,
 							 int nrelids, TimestampTz fence);
 extern bool cache_relation_storable(Oid relid);
+extern void cache_check_schema_usage(Oid relid);
 extern Jsonb *cache_get_internal(const char *key);
 extern bool cache_invalidate_key(char kind, const char *key);
 extern int64 cache_invalidate_relation_internal(Oid relid);

@@ -377,6 +377,7 @@ cq_init(void)
 	CacheRegisterSyscacheCallback(ATTNUM, cq_catalog_changed, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHOID, cq_catalog_changed, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, cq_catalog_changed, (Datum) 0);
+	CacheRegisterSyscacheCallback(NAMESPACEOID, cq_catalog_changed, (Datum) 0);
 
 	ctl.keysize = sizeof(uint64);
 	ctl.entrysize = sizeof(CqPlan);
@@ -613,10 +614,20 @@ cq_memo_current(CqPlan *cp, CachedPlanSource *ps)
 static void
 cq_check_privileges(CqPlan *cp, CachedPlan *cplan)
 {
+	PlannedStmt *stmt = linitial_node(PlannedStmt, cplan->stmt_list);
+	ListCell   *lc;
+
 	if (cp->perms_role == GetUserId() &&
 		cp->perms_generation == cq_catalog_generation)
 		return;
-	COGNOMEGA_CHECK_PLAN_PERMS(linitial_node(PlannedStmt, cplan->stmt_list));
+	COGNOMEGA_CHECK_PLAN_PERMS(stmt);
+	foreach(lc, stmt->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (COGNOMEGA_RTE_NAMED_BY_USER(stmt, rte))
+			cache_check_schema_usage(rte->relid);
+	}
 	cp->perms_role = GetUserId();
 	cp->perms_generation = cq_catalog_generation;
 }

@@ -31,4 +31,18 @@
 	ExecCheckRTPerms((stmt)->rtable, true)
 #endif
 
+/*
+ * Is rte a relation the statement names itself (checked as the current user),
+ * rather than one reached through a view (checked as the view's owner)?
+ */
+#if PG_VERSION_NUM >= 160000
+#define COGNOMEGA_RTE_NAMED_BY_USER(stmt, rte) \
+	((rte)->rtekind == RTE_RELATION && (rte)->perminfoindex != 0 && \
+	 !OidIsValid(getRTEPermissionInfo((stmt)->permInfos, (rte))->checkAsUser))
+#else
+#define COGNOMEGA_RTE_NAMED_BY_USER(stmt, rte) \
+	((rte)->rtekind == RTE_RELATION && (rte)->requiredPerms != 0 && \
+	 !OidIsValid((rte)->checkAsUser))
+#endif
+
 #endif							/* COGNOMEGA_COMPAT_H */
