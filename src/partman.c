@@ -92,6 +92,14 @@
 /* safety bound on the partitions one parent gets in one call */
 #define PM_MAX_NEW_PARTITIONS 100000
 
+/*
+ * Every operator in the SQL below is schema-qualified: part_config is
+ * written as its owner and maintenance often runs as a superuser (worker,
+ * pg_cron), so an operator planted on the search_path (there is no
+ * pg_catalog "=" of exactly regclass, regclass) must never be picked.
+ */
+#define PM_EQ_PARENT "OPERATOR(pg_catalog.=) $1::pg_catalog.regclass"
+
 #define PM_RAW_MIN PG_INT64_MIN
 #define PM_RAW_MAX PG_INT64_MAX
 
@@ -750,7 +758,8 @@ pm_default_next_key(const PmParent *pp, int64 after, int64 *key)
 	bool		isnull;
 	Datum		d;
 
-	sql = psprintf("SELECT pg_catalog.min(%s) FROM ONLY %s WHERE %s > $1 AND %s < 'infinity'",
+	sql = psprintf("SELECT pg_catalog.min(%s) FROM ONLY %s WHERE %s OPERATOR(pg_catalog.>) $1"
+				   " AND %s OPERATOR(pg_catalog.<) 'infinity'",
 				   quote_identifier(pp->keycol),
 				   pm_qualified(get_namespace_name(get_rel_namespace(pp->defpart)),
 								get_rel_name(pp->defpart)),
@@ -781,8 +790,9 @@ pm_move_rows(const PmParent *pp, const char *newrel, int64 lo, int64 hi, int bat
 	int64		total = 0;
 	uint64		n;
 
-	sql = psprintf("WITH moved AS (DELETE FROM ONLY %s WHERE ctid = ANY (ARRAY("
-				   "SELECT ctid FROM ONLY %s WHERE %s >= $1 AND %s < $2 LIMIT %d)) "
+	sql = psprintf("WITH moved AS (DELETE FROM ONLY %s WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
+				   "SELECT ctid FROM ONLY %s WHERE %s OPERATOR(pg_catalog.>=) $1"
+				   " AND %s OPERATOR(pg_catalog.<) $2 LIMIT %d)) "
 				   "RETURNING %s) INSERT INTO %s (%s) SELECT %s FROM moved",
 				   def, def, key, key, batch, cols, newrel, cols, cols);
 	types[0] = types[1] = pp->keytype;
@@ -1099,9 +1109,9 @@ pm_record_run(Oid relid, const char *error)
 	values[0] = ObjectIdGetDatum(relid);
 	values[1] = error ? CStringGetTextDatum(error) : (Datum) 0;
 	pm_config_exec(error ?
-				   "UPDATE cognomega.part_config SET last_error = $2 WHERE parent = $1::pg_catalog.regclass" :
+				   "UPDATE cognomega.part_config SET last_error = $2 WHERE parent " PM_EQ_PARENT :
 				   "UPDATE cognomega.part_config SET last_maintenance = pg_catalog.now(), last_error = $2 "
-				   "WHERE parent = $1::pg_catalog.regclass",
+				   "WHERE parent " PM_EQ_PARENT,
 				   2, types, values, nulls);
 }
 
@@ -1214,7 +1224,7 @@ pm_load_configs(Oid parent)
 	pm_exec_args("SELECT parent::pg_catalog.oid, control, part_interval, premake, retention, "
 				 "retention_keep_table, time_zone, maintenance_interval, last_maintenance, last_error "
 				 "FROM cognomega.part_config "
-				 "WHERE $1 IS NULL OR parent = $1::pg_catalog.regclass ORDER BY parent::pg_catalog.oid",
+				 "WHERE $1 IS NULL OR parent " PM_EQ_PARENT " ORDER BY parent::pg_catalog.oid",
 				 1, types, values, nulls);
 	for (i = 0; i < SPI_processed; i++)
 	{
@@ -1653,7 +1663,7 @@ cognomega_undo_parent(PG_FUNCTION_ARGS)
 		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(parent));
 	values[0] = ObjectIdGetDatum(parent);
 	SPI_connect();
-	n = pm_config_exec("DELETE FROM cognomega.part_config WHERE parent = $1::pg_catalog.regclass",
+	n = pm_config_exec("DELETE FROM cognomega.part_config WHERE parent " PM_EQ_PARENT,
 					   1, types, values, NULL);
 	SPI_finish();
 	PG_RETURN_BOOL(n > 0);
