@@ -429,6 +429,20 @@ pm_check_control(Relation rel, const PmParent *pp, const char *control)
 				 errdetail("The partition key column is \"%s\".", pp->keycol)));
 }
 
+/*
+ * A temporary parent cannot be managed: the worker and schedulers maintain
+ * from other sessions, and it vanishes with its own session (no sql_drop
+ * event then, so its part_config row would outlive it).
+ */
+static void
+pm_check_not_temp(Relation rel)
+{
+	if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
+		pm_not_supported(rel, ERRCODE_FEATURE_NOT_SUPPORTED,
+						 "table \"%s\" is temporary",
+						 "Partitions are maintained from other sessions (the worker, a scheduler), which cannot reach a temporary table.");
+}
+
 /* Copy the bounds of every range partition, in bound order, from the relcache */
 static void
 pm_read_partitions(PmParent *pp)
@@ -1500,6 +1514,7 @@ pm_create_parent(PmConfig *cfg, bool has_start, TimestampTz start_at)
 		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(cfg->parent));
 	pm_open_parent(cfg->parent, AccessExclusiveLock, cfg->zone, false, &pp);
 	rel = relation_open(cfg->parent, NoLock);
+	pm_check_not_temp(rel);
 	pm_check_control(rel, &pp, cfg->control);
 	relation_close(rel, NoLock);
 	pm_classify_interval(&cfg->interval, pp.keytype, &pp.unit, &pp.step);
