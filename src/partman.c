@@ -1596,14 +1596,15 @@ cognomega_create_parent_in_zone(PG_FUNCTION_ARGS)
 static int64
 pm_partition_data(Oid parent, int batch)
 {
-	PmConfig   *cfg = pm_load_config(parent);
+	PmConfig   *cfg;
 	PmParent	pp;
 	PmSavedUser save;
 
-	if (cfg == NULL)
-		pm_not_managed(parent);
 	if (!pm_may_maintain(parent))
 		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(parent));
+	cfg = pm_load_config(parent);
+	if (cfg == NULL)
+		pm_not_managed(parent);
 	pm_open_parent(parent, ShareUpdateExclusiveLock, cfg->zone, false, &pp);
 	pm_classify_interval(&cfg->interval, pp.keytype, &pp.unit, &pp.step);
 	if (!pm_default_has_rows(&pp))
