@@ -197,10 +197,11 @@ pm_classify_interval(const Interval *iv, Oid keytype, PmUnit *unit, int64 *step)
 		*step = iv->month;
 		return;
 	}
-	if (iv->time == 0)
+	if (iv->time == 0 || (keytype == DATEOID && iv->time % USECS_PER_DAY == 0))
 	{
+		/* on a date key, hours making whole days ('48 hours') are days */
 		*unit = PM_DAYS;
-		*step = iv->day;
+		*step = iv->day + iv->time / USECS_PER_DAY;
 		return;
 	}
 	if (keytype == DATEOID)

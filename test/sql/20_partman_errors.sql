@@ -57,6 +57,8 @@ SELECT cognomega.create_parent('good_date', 'd', '6 hours');
 \echo :LAST_ERROR_SQLSTATE
 SELECT cognomega.create_parent('good_date', 'd', '1 day 1 hour');
 \echo :LAST_ERROR_SQLSTATE
+SELECT cognomega.create_parent('good_date', 'd', '36 hours');
+\echo :LAST_ERROR_SQLSTATE
 -- premake < 1: 22023
 SELECT cognomega.create_parent('good', 'created_at', '1 day', 0);
 \echo :LAST_ERROR_SQLSTATE
