@@ -1503,6 +1503,32 @@ pm_create_initial(PmParent *pp, const PmConfig *cfg, bool has_start, TimestampTz
 	return pp->ncreated;
 }
 
+/*
+ * Is parent in part_config, as committed now?  Called under the parent's
+ * AccessExclusiveLock, so a concurrent create_parent of it has finished;
+ * the latest snapshot sees its row even when the transaction's snapshot
+ * (REPEATABLE READ) is older.
+ */
+static bool
+pm_managed_now(Oid parent)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(parent)};
+	SPIPlanPtr	plan;
+	int			rc;
+
+	plan = SPI_prepare("SELECT FROM cognomega.part_config WHERE parent " PM_EQ_PARENT,
+					   1, types);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	rc = SPI_execute_snapshot(plan, values, NULL, GetLatestSnapshot(),
+							  InvalidSnapshot, true, false, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_snapshot failed: %s", SPI_result_code_string(rc));
+	SPI_freeplan(plan);
+	return SPI_processed > 0;
+}
+
 static int
 pm_create_parent(PmConfig *cfg, bool has_start, TimestampTz start_at)
 {
@@ -1520,7 +1546,7 @@ pm_create_parent(PmConfig *cfg, bool has_start, TimestampTz start_at)
 	relation_close(rel, NoLock);
 	pm_classify_interval(&cfg->interval, pp.keytype, &pp.unit, &pp.step);
 	pm_check_create_args(cfg);
-	if (pm_load_config(cfg->parent) != NULL)
+	if (pm_managed_now(cfg->parent))
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("table \"%s\" is already managed by cognomega", pp.relname),
