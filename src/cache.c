@@ -62,6 +62,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "common/hashfn.h"
+#include "common/int.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "port/atomics.h"
@@ -71,6 +72,7 @@
 #include "storage/spin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -567,10 +569,16 @@ cache_drop_if(const CacheKey *k, TimestampTz fence, CacheCounter why)
 	LWLockRelease(lock);
 }
 
-/* the caller must be able to read every dependency, or get the usual error */
+/*
+ * The caller must be able to read every dependency, or get the usual error.
+ * Catalog changes committed since the last command (REVOKE of a role
+ * membership) are taken in first, as locking the relations would.
+ */
 static void
 cache_check_privileges(const Oid *relids, int n)
 {
+	if (n > 0)
+		AcceptInvalidationMessages();
 	for (int i = 0; i < n; i++)
 	{
 		bool		missing = false;
@@ -726,10 +734,12 @@ cache_inheritors(Oid relid)
  * children (relid invalid: their privileges do not matter through the
  * parent) and the database epoch.  NULL when one may not back an entry.  A
  * declared view is refused: writes reach its base tables, not the view
- * (cached_query passes the planner's base tables along with views, views_ok).
+ * (cached_query passes the planner's base tables along with views, is_query).
+ * A query's entry depends on the epoch even without relations: it also
+ * depends on functions, operators and types, whose DDL bumps the epoch.
  */
 static CacheDep *
-cache_make_deps(const Oid *relids, int n, bool views_ok, int *nd)
+cache_make_deps(const Oid *relids, int n, bool is_query, int *nd)
 {
 	List	   *children = NIL;
 	CacheDep   *deps;
@@ -738,7 +748,7 @@ cache_make_deps(const Oid *relids, int n, bool views_ok, int *nd)
 	for (int i = 0; i < n; i++)
 	{
 		if (!cache_relation_storable(relids[i]) ||
-			(!views_ok && get_rel_relkind(relids[i]) == RELKIND_VIEW))
+			(!is_query && get_rel_relkind(relids[i]) == RELKIND_VIEW))
 			return NULL;
 		children = list_concat_unique_oid(children, cache_inheritors(relids[i]));
 	}
@@ -755,7 +765,7 @@ cache_make_deps(const Oid *relids, int n, bool views_ok, int *nd)
 			return NULL;
 		*nd = cache_add_dep(deps, *nd, InvalidOid, inval_slot_for_relation(child));
 	}
-	if (*nd > 0)
+	if (*nd > 0 || is_query)
 		*nd = cache_add_dep(deps, *nd, InvalidOid, inval_db_epoch_slot());
 	return deps;
 }
@@ -819,7 +829,11 @@ cache_init_entry(CacheEntry *e, const CacheKey *k, int32 first,
 	e->part = k->part;
 	e->fence = fence;
 	ttl_ms = cache_ttl_ms(ttl_ms);
-	e->expires = ttl_ms > 0 ? GetCurrentTimestamp() + ttl_ms * 1000 : 0;
+	e->expires = 0;
+	if (ttl_ms > 0 &&
+		(pg_mul_s64_overflow(ttl_ms, 1000, &e->expires) ||
+		 pg_add_s64_overflow(e->expires, GetCurrentTimestamp(), &e->expires)))
+		e->expires = PG_INT64_MAX;	/* later than any now */
 	pg_atomic_write_u32(&e->usage, 1);
 }
 

@@ -8,14 +8,21 @@
  * hash table, TopMemoryContext).  Each call asks the plan cache for the
  * current generic plan: the plan cache revalidates it after DDL and when
  * search_path changes, so the relation OIDs the planner resolved
- * (PlannedStmt.relationOids) are current and become part of the key: the
- * same text under another search_path is another entry.  Whether a query
- * may be cached is decided from the plan and the analyzed query: a plain
- * SELECT, no FOR UPDATE, no writable CTE, no mutable (volatile or stable,
- * e.g. now()) function, no relation with row-level security, no temporary
- * table, catalog, sequence or foreign table.  Other queries run normally and
- * are not stored.  On a hit the executor's own permission check runs on the
- * plan's range table, so a REVOKE yields the usual error.
+ * (PlannedStmt.relationOids) are current and become part of the key, with
+ * the search_path itself (it also resolves functions, operators and types):
+ * the same text under another search_path is another entry.  The plan cache
+ * does not notice a new object that shadows an unqualified name, so any
+ * relation, function, operator or type created, renamed or dropped makes the
+ * text parse again.  Pending catalog invalidations are taken in on every
+ * call, as locking the relations would.
+ *
+ * Whether a query may be cached is decided from the plan and the analyzed
+ * query: a plain SELECT, no FOR UPDATE, no writable CTE, no mutable
+ * (volatile or stable, e.g. now()) function, no TABLESAMPLE, no relation
+ * with row-level security, no temporary table, catalog, sequence or foreign
+ * table.  Other queries run normally and are not stored.  On a hit the
+ * executor's own permission check runs on the plan's range table, so a
+ * REVOKE yields the usual error.
  *
  * The value is a jsonb array with one object per row (to_jsonb of the row).
  * Output settings that change that text (TimeZone, DateStyle,
@@ -28,16 +35,20 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "common/int.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "pgtime.h"
 #include "utils/acl.h"
@@ -70,15 +81,32 @@ typedef struct CqPlan
 	bool		cacheable;
 	int			nrelids;
 	Oid		   *relids;			/* sorted, TopMemoryContext */
-	char	   *relid_text;		/* "oid,oid," for the key */
+	char	   *relid_text;		/* "search path|oid,oid," for the key */
 	Oid			perms_role;		/* privileges checked for this role ... */
 	uint64		perms_generation;	/* ... at this catalog generation */
+	uint64		names_generation;	/* cq_names_generation when prepared */
 } CqPlan;
 
 static HTAB *cq_plans = NULL;
 
+/*
+ * cached_query calls whose query is running in this backend (one may call
+ * another): while any is, no kept plan is flushed, since SPI is still
+ * walking one of them.  No query runs across a transaction end, so the
+ * count is reset there (an error may skip the decrement).
+ */
+static int	cq_running = 0;
+
 /* bumped whenever a catalog behind a privilege check changes */
 static uint64 cq_catalog_generation = 1;
+
+/*
+ * Bumped whenever a relation, function, operator or type is created,
+ * renamed, moved or dropped: a new one earlier in the search_path may now
+ * shadow an unqualified name.  The plan cache does not notice that (see
+ * PREPARE), so the text is parsed again.
+ */
+static uint64 cq_names_generation = 1;
 
 /* ---- argument helpers ---- */
 
@@ -92,7 +120,12 @@ cache_ttl_arg(FunctionCallInfo fcinfo, int argno)
 	if (PG_ARGISNULL(argno))
 		return -1;
 	ttl = PG_GETARG_INTERVAL_P(argno);
-	usecs = ttl->time + ((int64) ttl->month * DAYS_PER_MONTH + ttl->day) * USECS_PER_DAY;
+	/* a ttl beyond int64 microseconds (~292000 years) saturates */
+	if (pg_mul_s64_overflow((int64) ttl->month * DAYS_PER_MONTH + ttl->day,
+							USECS_PER_DAY, &usecs) ||
+		pg_add_s64_overflow(usecs, ttl->time, &usecs))
+		usecs = ((double) ttl->month * DAYS_PER_MONTH + ttl->day) * USECS_PER_DAY +
+			ttl->time > 0 ? PG_INT64_MAX : -1;
 	if (usecs < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -112,6 +145,32 @@ cache_key_arg(FunctionCallInfo fcinfo, const char *fn)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s key must not be null", fn)));
 	return text_to_cstring(PG_GETARG_TEXT_PP(0));
+}
+
+/*
+ * A declared dependency must exist and hold rows that writes can change:
+ * a table, partitioned table, materialized view or foreign table.  Nothing
+ * invalidates the entries of an index, sequence or composite type, and a
+ * view's writes reach its base tables, so those are refused outright.
+ */
+static void
+cache_check_dep(Oid relid)
+{
+	char		relkind = get_rel_relkind(relid);
+
+	if (relkind == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
+		relkind != RELKIND_MATVIEW && relkind != RELKIND_FOREIGN_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" cannot be a dependency of a cache entry",
+						get_rel_name(relid)),
+				 errdetail("Only tables, partitioned tables, materialized views and foreign tables are dependencies."),
+				 relkind == RELKIND_VIEW ?
+				 errhint("Declare the tables the view reads.") : 0));
 }
 
 static Oid *
@@ -136,6 +195,7 @@ cache_deps_arg(FunctionCallInfo fcinfo, int argno, int *n)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("depends_on must not contain null elements")));
 		oids[i] = DatumGetObjectId(elems[i]);
+		cache_check_dep(oids[i]);
 	}
 	return oids;
 }
@@ -286,9 +346,31 @@ cq_catalog_changed(Datum arg, int cacheid, uint32 hashvalue)
 }
 
 static void
+cq_names_changed(Datum arg, int cacheid, uint32 hashvalue)
+{
+	cq_names_generation++;
+}
+
+static void
+cq_xact_end(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		event == XACT_EVENT_PREPARE)
+		cq_running = 0;
+}
+
+static void
 cq_init(void)
 {
 	HASHCTL		ctl;
+
+	RegisterXactCallback(cq_xact_end, NULL);
+
+	/* names a query resolves through the search_path */
+	CacheRegisterSyscacheCallback(RELNAMENSP, cq_names_changed, (Datum) 0);
+	CacheRegisterSyscacheCallback(PROCNAMEARGSNSP, cq_names_changed, (Datum) 0);
+	CacheRegisterSyscacheCallback(OPERNAMENSP, cq_names_changed, (Datum) 0);
+	CacheRegisterSyscacheCallback(TYPENAMENSP, cq_names_changed, (Datum) 0);
 
 	/* relacl, column acls, roles and memberships */
 	CacheRegisterSyscacheCallback(RELOID, cq_catalog_changed, (Datum) 0);
@@ -356,9 +438,10 @@ cq_prepare(const char *query)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cached_query() cannot run this query: %s",
 						SPI_result_code_string(SPI_result))));
+	/* 42601 like PREPARE's "cannot insert multiple commands" */
 	if (list_length(SPI_plan_get_plan_sources(plan)) != 1)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_SYNTAX_ERROR),
 				 errmsg("cached_query() needs exactly one statement"),
 				 errdetail("The query text contains %d statements.",
 						   list_length(SPI_plan_get_plan_sources(plan)))));
@@ -375,15 +458,19 @@ cq_plan_for(const char *query)
 	CqPlan	   *cp;
 	bool		found;
 	SPIPlanPtr	plan;
+	uint64		names;
 
 	if (cq_plans == NULL)
 		cq_init();
 	cp = hash_search(cq_plans, &h, HASH_FIND, NULL);
-	if (cp && strcmp(cp->query, query) == 0)
+	if (cp && strcmp(cp->query, query) == 0 &&
+		cp->names_generation == cq_names_generation)
 		return cp;
 
+	names = cq_names_generation;	/* before parsing: a change meanwhile parses again */
 	plan = cq_prepare(query);	/* may fail: nothing changed yet */
-	if (cp == NULL && hash_get_num_entries(cq_plans) >= CQ_MAX_PLANS)
+	if (cp == NULL && hash_get_num_entries(cq_plans) >= CQ_MAX_PLANS &&
+		cq_running == 0)
 		cq_forget_all();
 	cp = hash_search(cq_plans, &h, HASH_ENTER, &found);
 	if (found)
@@ -391,6 +478,7 @@ cq_plan_for(const char *query)
 	memset(((char *) cp) + sizeof(uint64), 0, sizeof(CqPlan) - sizeof(uint64));
 	cp->query = MemoryContextStrdup(TopMemoryContext, query);
 	cp->plan = plan;
+	cp->names_generation = names;
 	return cp;
 }
 
@@ -405,6 +493,20 @@ cq_oid_cmp(const void *a, const void *b)
 	return x < y ? -1 : (x > y ? 1 : 0);
 }
 
+/* TABLESAMPLE draws another sample each time, like random() */
+static bool
+cq_has_tablesample(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, RangeTblEntry))
+		return ((RangeTblEntry *) node)->tablesample != NULL;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, cq_has_tablesample, context,
+								 QTW_EXAMINE_RTES_BEFORE);
+	return expression_tree_walker(node, cq_has_tablesample, context);
+}
+
 static bool
 cq_queries_cacheable(CachedPlanSource *ps)
 {
@@ -416,14 +518,32 @@ cq_queries_cacheable(CachedPlanSource *ps)
 
 		if (q->commandType != CMD_SELECT || q->rowMarks != NIL ||
 			q->hasModifyingCTE ||
-			contain_mutable_functions((Node *) q))
+			contain_mutable_functions((Node *) q) ||
+			cq_has_tablesample((Node *) q, NULL))
 			return false;
 	}
 	return true;
 }
 
+/*
+ * The search_path the query was parsed under: it resolved the relations,
+ * but also the functions, operators and types (two schemas may each have an
+ * immutable f()), so it is part of the key.
+ */
 static void
-cq_collect_relids(CqPlan *cp, PlannedStmt *stmt)
+cq_append_search_path(StringInfo buf, CachedPlanSource *ps)
+{
+	if (ps->search_path == NULL)
+		return;
+	appendStringInfo(buf, "%c%c", ps->search_path->addCatalog ? 'c' : '-',
+					 ps->search_path->addTemp ? 't' : '-');
+	for (int i = 0; i < list_length(ps->search_path->schemas); i++)
+		appendStringInfo(buf, "%u,", list_nth_oid(ps->search_path->schemas, i));
+}
+
+/* the relations the plan reads, sorted, and the key text naming them */
+static void
+cq_collect_relids(CqPlan *cp, CachedPlanSource *ps, PlannedStmt *stmt)
 {
 	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 	StringInfoData buf;
@@ -435,6 +555,8 @@ cq_collect_relids(CqPlan *cp, PlannedStmt *stmt)
 	qsort(cp->relids, n, sizeof(Oid), cq_oid_cmp);
 	cp->nrelids = 0;
 	initStringInfo(&buf);
+	cq_append_search_path(&buf, ps);
+	appendStringInfoChar(&buf, '|');
 	for (int i = 0; i < n; i++)
 	{
 		if (cp->nrelids > 0 && cp->relids[cp->nrelids - 1] == cp->relids[i])
@@ -457,7 +579,7 @@ cq_analyze(CqPlan *cp, CachedPlanSource *ps, CachedPlan *cplan)
 	cp->cacheable = list_length(cplan->stmt_list) == 1 &&
 		stmt->commandType == CMD_SELECT && !stmt->hasModifyingCTE &&
 		stmt->rowMarks == NIL && cq_queries_cacheable(ps);
-	cq_collect_relids(cp, stmt);
+	cq_collect_relids(cp, ps, stmt);
 	cp->memo_cplan = cplan;
 	cp->memo_generation = cplan->generation;
 }
@@ -606,7 +728,13 @@ cq_execute(CqPlan *cp)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	cq_running++;
 	rc = SPI_execute_plan(cp->plan, NULL, NULL, false, 0);
+	cq_running--;
+	if (rc == SPI_ERROR_TRANSACTION)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cached_query() cannot run transaction control statements")));
 	if (rc < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -620,11 +748,20 @@ cq_execute(CqPlan *cp)
 static Jsonb *
 cached_query_internal(const char *query, int64 ttl_ms)
 {
-	CqPlan	   *cp = cq_plan_for(query);
+	CqPlan	   *cp;
 	bool		usable = cache_usable();
 	StringInfoData key;
 	TimestampTz fence = 0;
 	Jsonb	   *result;
+
+	/*
+	 * A plain query would see catalog changes committed since the last
+	 * command (a shadowing table, a lost role membership) when it locks its
+	 * relations; a hit locks nothing, so catch up here (a quick unlocked
+	 * test when nothing is pending).
+	 */
+	AcceptInvalidationMessages();
+	cp = cq_plan_for(query);
 
 	initStringInfo(&key);
 	if (usable)
@@ -656,9 +793,7 @@ cognomega_cached_query(PG_FUNCTION_ARGS)
 
 	cognomega_require_preload("cached_query()");
 	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("cached_query() query must not be null")));
+		PG_RETURN_NULL();		/* as if STRICT (ttl may be NULL) */
 	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	ttl_ms = cache_ttl_arg(fcinfo, 1);
 	PG_RETURN_JSONB_P(cached_query_internal(query, ttl_ms));

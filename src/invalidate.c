@@ -68,6 +68,8 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "common/hashfn.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
@@ -143,6 +145,20 @@ invalidate_init(void)
 {
 	if (cognomega_is_preloaded)
 		RegisterXactCallback(inval_xact_callback, NULL);
+}
+
+/*
+ * Before a pending count is taken: a FATAL exit skips the transaction
+ * callbacks and PG_FINALLY, and a count left behind would disable the slot's
+ * entries until the server restarts.
+ */
+static void
+inval_register_exit(void)
+{
+	if (inval_exit_registered)
+		return;
+	before_shmem_exit(inval_release_at_exit, (Datum) 0);
+	inval_exit_registered = true;
 }
 
 /* ---- clock and slots ---- */
@@ -367,6 +383,26 @@ inval_creates_inheritor(Node *node)
 }
 
 /*
+ * TRUNCATE rv: without ONLY it also empties rv's plain inheritance children,
+ * whose slots are their own (a partition is mapped to its root's slot).
+ */
+static void
+inval_note_truncated(RangeVar *rv)
+{
+	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+	List	   *children;
+
+	inval_note_relation(relid);
+	if (!OidIsValid(relid) || !rv->inh ||
+		get_rel_relkind(relid) != RELKIND_RELATION || !has_subclass(relid))
+		return;
+	children = find_all_inheritors(relid, NoLock, NULL);
+	for (int i = 1; i < list_length(children); i++)
+		inval_note_relation(list_nth_oid(children, i));
+	list_free(children);
+}
+
+/*
  * Called by the ProcessUtility hook before the statement runs.  Returns true
  * for COMMIT PREPARED: the caller must then call invalidate_utility_end()
  * however the statement ends.
@@ -385,6 +421,7 @@ invalidate_utility_begin(PlannedStmt *pstmt)
 
 		if (ts->kind != TRANS_STMT_COMMIT_PREPARED || inval_2pc_held)
 			return false;
+		inval_register_exit();
 		inval_2pc_slot = inval_db_epoch_slot();
 		pg_atomic_fetch_add_u32(&inval_shared->slots[inval_2pc_slot].pending, 1);
 		inval_2pc_held = true;
@@ -405,8 +442,7 @@ invalidate_utility_begin(PlannedStmt *pstmt)
 		TruncateStmt *ts = (TruncateStmt *) node;
 
 		for (int i = 0; i < list_length(ts->relations); i++)
-			inval_note_relation(RangeVarGetRelid(list_nth_node(RangeVar, ts->relations, i),
-												 NoLock, true));
+			inval_note_truncated(list_nth_node(RangeVar, ts->relations, i));
 		if (ts->behavior == DROP_CASCADE)
 			inval_note_slot(inval_db_epoch_slot());
 		return false;
@@ -434,11 +470,7 @@ inval_take_pending(void)
 {
 	if (inval_nwrites == 0 || inval_held)
 		return;
-	if (!inval_exit_registered)
-	{
-		before_shmem_exit(inval_release_at_exit, (Datum) 0);
-		inval_exit_registered = true;
-	}
+	inval_register_exit();
 	for (int i = 0; i < inval_nwrites; i++)
 		pg_atomic_fetch_add_u32(&inval_shared->slots[inval_writes[i]].pending, 1);
 	inval_held = true;

@@ -167,6 +167,7 @@ SELECT cognomega.cache_put('inv:cat', '1', NULL, '{pg_class}') AS catalog_stored
 -- a view is not a dependency (writes reach its base tables): refused
 CREATE VIEW tv AS SELECT * FROM t;
 SELECT cognomega.cache_put('inv:view', '1', NULL, '{cache_inv.tv}') AS view_stored;
+\echo :LAST_ERROR_SQLSTATE
 
 -- REPEATABLE READ is served what its snapshot may see; SERIALIZABLE is not
 -- served dependent entries (SSI must see the reads), free ones it is
