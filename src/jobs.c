@@ -319,7 +319,7 @@ wk_pm_parent_step(void *arg, WkResult *res)
 	AtEOXact_GUC(true, nest);
 
 	if (SPI_execute_with_args("SELECT last_error FROM cognomega.part_config"
-							  " WHERE parent = $1::pg_catalog.regclass",
+							  " WHERE parent OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
 							  1, typ, val, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read cognomega.part_config");
 	if (SPI_processed != 1)

@@ -92,6 +92,14 @@
 /* safety bound on the partitions one parent gets in one call */
 #define PM_MAX_NEW_PARTITIONS 100000
 
+/*
+ * Every operator in the SQL below is schema-qualified: part_config is
+ * written as its owner and maintenance often runs as a superuser (worker,
+ * pg_cron), so an operator planted on the search_path (there is no
+ * pg_catalog "=" of exactly regclass, regclass) must never be picked.
+ */
+#define PM_EQ_PARENT "OPERATOR(pg_catalog.=) $1::pg_catalog.regclass"
+
 #define PM_RAW_MIN PG_INT64_MIN
 #define PM_RAW_MAX PG_INT64_MAX
 
@@ -189,10 +197,11 @@ pm_classify_interval(const Interval *iv, Oid keytype, PmUnit *unit, int64 *step)
 		*step = iv->month;
 		return;
 	}
-	if (iv->time == 0)
+	if (iv->time == 0 || (keytype == DATEOID && iv->time % USECS_PER_DAY == 0))
 	{
+		/* on a date key, hours making whole days ('48 hours') are days */
 		*unit = PM_DAYS;
-		*step = iv->day;
+		*step = iv->day + iv->time / USECS_PER_DAY;
 		return;
 	}
 	if (keytype == DATEOID)
@@ -419,6 +428,20 @@ pm_check_control(Relation rel, const PmParent *pp, const char *control)
 				 errmsg("column \"%s\" is not the partition key of table \"%s\"",
 						control, RelationGetRelationName(rel)),
 				 errdetail("The partition key column is \"%s\".", pp->keycol)));
+}
+
+/*
+ * A temporary parent cannot be managed: the worker and schedulers maintain
+ * from other sessions, and it vanishes with its own session (no sql_drop
+ * event then, so its part_config row would outlive it).
+ */
+static void
+pm_check_not_temp(Relation rel)
+{
+	if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
+		pm_not_supported(rel, ERRCODE_FEATURE_NOT_SUPPORTED,
+						 "table \"%s\" is temporary",
+						 "Partitions are maintained from other sessions (the worker, a scheduler), which cannot reach a temporary table.");
 }
 
 /* Copy the bounds of every range partition, in bound order, from the relcache */
@@ -750,7 +773,8 @@ pm_default_next_key(const PmParent *pp, int64 after, int64 *key)
 	bool		isnull;
 	Datum		d;
 
-	sql = psprintf("SELECT pg_catalog.min(%s) FROM ONLY %s WHERE %s > $1 AND %s < 'infinity'",
+	sql = psprintf("SELECT pg_catalog.min(%s) FROM ONLY %s WHERE %s OPERATOR(pg_catalog.>) $1"
+				   " AND %s OPERATOR(pg_catalog.<) 'infinity'",
 				   quote_identifier(pp->keycol),
 				   pm_qualified(get_namespace_name(get_rel_namespace(pp->defpart)),
 								get_rel_name(pp->defpart)),
@@ -781,8 +805,9 @@ pm_move_rows(const PmParent *pp, const char *newrel, int64 lo, int64 hi, int bat
 	int64		total = 0;
 	uint64		n;
 
-	sql = psprintf("WITH moved AS (DELETE FROM ONLY %s WHERE ctid = ANY (ARRAY("
-				   "SELECT ctid FROM ONLY %s WHERE %s >= $1 AND %s < $2 LIMIT %d)) "
+	sql = psprintf("WITH moved AS (DELETE FROM ONLY %s WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
+				   "SELECT ctid FROM ONLY %s WHERE %s OPERATOR(pg_catalog.>=) $1"
+				   " AND %s OPERATOR(pg_catalog.<) $2 LIMIT %d)) "
 				   "RETURNING %s) INSERT INTO %s (%s) SELECT %s FROM moved",
 				   def, def, key, key, batch, cols, newrel, cols, cols);
 	types[0] = types[1] = pp->keytype;
@@ -1099,9 +1124,9 @@ pm_record_run(Oid relid, const char *error)
 	values[0] = ObjectIdGetDatum(relid);
 	values[1] = error ? CStringGetTextDatum(error) : (Datum) 0;
 	pm_config_exec(error ?
-				   "UPDATE cognomega.part_config SET last_error = $2 WHERE parent = $1::pg_catalog.regclass" :
+				   "UPDATE cognomega.part_config SET last_error = $2 WHERE parent " PM_EQ_PARENT :
 				   "UPDATE cognomega.part_config SET last_maintenance = pg_catalog.now(), last_error = $2 "
-				   "WHERE parent = $1::pg_catalog.regclass",
+				   "WHERE parent " PM_EQ_PARENT,
 				   2, types, values, nulls);
 }
 
@@ -1214,7 +1239,7 @@ pm_load_configs(Oid parent)
 	pm_exec_args("SELECT parent::pg_catalog.oid, control, part_interval, premake, retention, "
 				 "retention_keep_table, time_zone, maintenance_interval, last_maintenance, last_error "
 				 "FROM cognomega.part_config "
-				 "WHERE $1 IS NULL OR parent = $1::pg_catalog.regclass ORDER BY parent::pg_catalog.oid",
+				 "WHERE $1 IS NULL OR parent " PM_EQ_PARENT " ORDER BY parent::pg_catalog.oid",
 				 1, types, values, nulls);
 	for (i = 0; i < SPI_processed; i++)
 	{
@@ -1478,6 +1503,32 @@ pm_create_initial(PmParent *pp, const PmConfig *cfg, bool has_start, TimestampTz
 	return pp->ncreated;
 }
 
+/*
+ * Is parent in part_config, as committed now?  Called under the parent's
+ * AccessExclusiveLock, so a concurrent create_parent of it has finished;
+ * the latest snapshot sees its row even when the transaction's snapshot
+ * (REPEATABLE READ) is older.
+ */
+static bool
+pm_managed_now(Oid parent)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(parent)};
+	SPIPlanPtr	plan;
+	int			rc;
+
+	plan = SPI_prepare("SELECT FROM cognomega.part_config WHERE parent " PM_EQ_PARENT,
+					   1, types);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	rc = SPI_execute_snapshot(plan, values, NULL, GetLatestSnapshot(),
+							  InvalidSnapshot, true, false, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_snapshot failed: %s", SPI_result_code_string(rc));
+	SPI_freeplan(plan);
+	return SPI_processed > 0;
+}
+
 static int
 pm_create_parent(PmConfig *cfg, bool has_start, TimestampTz start_at)
 {
@@ -1490,11 +1541,12 @@ pm_create_parent(PmConfig *cfg, bool has_start, TimestampTz start_at)
 		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(cfg->parent));
 	pm_open_parent(cfg->parent, AccessExclusiveLock, cfg->zone, false, &pp);
 	rel = relation_open(cfg->parent, NoLock);
+	pm_check_not_temp(rel);
 	pm_check_control(rel, &pp, cfg->control);
 	relation_close(rel, NoLock);
 	pm_classify_interval(&cfg->interval, pp.keytype, &pp.unit, &pp.step);
 	pm_check_create_args(cfg);
-	if (pm_load_config(cfg->parent) != NULL)
+	if (pm_managed_now(cfg->parent))
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("table \"%s\" is already managed by cognomega", pp.relname),
@@ -1571,14 +1623,15 @@ cognomega_create_parent_in_zone(PG_FUNCTION_ARGS)
 static int64
 pm_partition_data(Oid parent, int batch)
 {
-	PmConfig   *cfg = pm_load_config(parent);
+	PmConfig   *cfg;
 	PmParent	pp;
 	PmSavedUser save;
 
-	if (cfg == NULL)
-		pm_not_managed(parent);
 	if (!pm_may_maintain(parent))
 		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(parent));
+	cfg = pm_load_config(parent);
+	if (cfg == NULL)
+		pm_not_managed(parent);
 	pm_open_parent(parent, ShareUpdateExclusiveLock, cfg->zone, false, &pp);
 	pm_classify_interval(&cfg->interval, pp.keytype, &pp.unit, &pp.step);
 	if (!pm_default_has_rows(&pp))
@@ -1653,7 +1706,7 @@ cognomega_undo_parent(PG_FUNCTION_ARGS)
 		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(parent));
 	values[0] = ObjectIdGetDatum(parent);
 	SPI_connect();
-	n = pm_config_exec("DELETE FROM cognomega.part_config WHERE parent = $1::pg_catalog.regclass",
+	n = pm_config_exec("DELETE FROM cognomega.part_config WHERE parent " PM_EQ_PARENT,
 					   1, types, values, NULL);
 	SPI_finish();
 	PG_RETURN_BOOL(n > 0);

@@ -113,7 +113,7 @@ static bool
 stats_is_managed(void)
 {
 	stats_exec("SELECT 1 FROM cognomega.part_config"
-			   " WHERE parent = 'cognomega.stats_history'::pg_catalog.regclass",
+			   " WHERE parent OPERATOR(pg_catalog.=) 'cognomega.stats_history'::pg_catalog.regclass",
 			   0, NULL, NULL, SPI_OK_SELECT);
 	return SPI_processed > 0;
 }
@@ -140,7 +140,7 @@ stats_ensure_managed(void)
 	}
 	stats_exec("UPDATE cognomega.part_config"
 			   "   SET retention = pg_catalog.make_interval(mins => $1)"
-			   " WHERE parent = 'cognomega.stats_history'::pg_catalog.regclass"
+			   " WHERE parent OPERATOR(pg_catalog.=) 'cognomega.stats_history'::pg_catalog.regclass"
 			   "   AND retention IS DISTINCT FROM pg_catalog.make_interval(mins => $1)",
 			   1, rettype, ret, SPI_OK_UPDATE);
 }
@@ -186,7 +186,7 @@ stats_read_counters(StatsCounters *c, int hits_col, int misses_col)
 	"        WHERE datname = pg_catalog.current_database() AND backend_type = 'client backend'" \
 	"        GROUP BY 1)," \
 	" m AS (SELECT s.parent::pg_catalog.text AS tbl, s.rows_in_default, s.premade_ahead," \
-	"              (SELECT c.premake FROM cognomega.part_config c WHERE c.parent = s.parent) AS premake," \
+	"              (SELECT c.premake FROM cognomega.part_config c WHERE c.parent OPERATOR(pg_catalog.=) s.parent) AS premake," \
 	"              (SELECT pg_catalog.sum(pg_catalog.pg_total_relation_size(t.relid))" \
 	"                 FROM pg_catalog.pg_partition_tree(s.parent) t WHERE t.isleaf) AS size," \
 	"              (SELECT pg_catalog.sum(pg_catalog.pg_stat_get_dead_tuples(t.relid))" \
@@ -295,7 +295,7 @@ stats_window_hit_ratio(const StatsCounters *prev, const StatsCounters *cur)
 	"      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_progress_create_index p" \
 	"                       WHERE p.index_relid = i.indexrelid)" \
 	"   UNION ALL" \
-	"   SELECT 'LOW_CACHE_HIT_RATE', 'cache', $1, $2 WHERE $1 >= 0 AND $1 < $2)," \
+	"   SELECT 'LOW_CACHE_HIT_RATE', 'cache', $1, $2 WHERE $1 OPERATOR(pg_catalog.>=) 0::float8 AND $1 < $2)," \
 	" raised AS (" \
 	"   INSERT INTO cognomega.alerts AS al (kind, subject, value, threshold)" \
 	"   SELECT kind, subject, value, threshold FROM cur" \
@@ -306,7 +306,7 @@ stats_window_hit_ratio(const StatsCounters *prev, const StatsCounters *cur)
 	" resolved AS (" \
 	"   UPDATE cognomega.alerts al SET resolved_at = pg_catalog.now()" \
 	"    WHERE al.resolved_at IS NULL" \
-	"      AND (al.kind <> 'LOW_CACHE_HIT_RATE' OR $1 >= 0)" \
+	"      AND (al.kind <> 'LOW_CACHE_HIT_RATE' OR $1 OPERATOR(pg_catalog.>=) 0::float8)" \
 	"      AND al.kind IN ('ROWS_IN_DEFAULT_PARTITION', 'MISSING_FUTURE_PARTITIONS'," \
 	"                      'INVALID_INDEX', 'LOW_CACHE_HIT_RATE')" \
 	"      AND NOT EXISTS (SELECT 1 FROM cur WHERE cur.kind = al.kind AND cur.subject = al.subject)" \

@@ -363,9 +363,9 @@ wk_emit_job_row(ReturnSetInfo *rsinfo, const WkDbSlot *s, int job)
 PG_FUNCTION_INFO_V1(cognomega_job_status);
 
 /*
- * One row per (database, job) that ran or is scheduled.  Empty when the
- * library is not preloaded: there are no workers then, and run_job() has
- * nowhere to record.
+ * One row per (database, job) that ran or is scheduled.  The table lives
+ * in shared memory: without preloading there is none (55000 with the
+ * preload hint, like every other view over shared memory).
  */
 Datum
 cognomega_job_status(PG_FUNCTION_ARGS)
@@ -375,6 +375,7 @@ cognomega_job_status(PG_FUNCTION_ARGS)
 	int			i,
 				j;
 
+	cognomega_require_preload("job_status");
 	InitMaterializedSRF(fcinfo, 0);
 	if (wk_shared == NULL)
 		return (Datum) 0;

@@ -88,7 +88,7 @@ DECLARE
 BEGIN
 	parents := ARRAY(
 		SELECT c.parent FROM cognomega.part_config c
-		LEFT JOIN pg_catalog.pg_class r ON r.oid = c.parent::pg_catalog.oid
+		LEFT JOIN pg_catalog.pg_class r ON r.oid OPERATOR(pg_catalog.=) c.parent::pg_catalog.oid
 		WHERE r.oid IS NULL OR pg_catalog.pg_has_role(r.relowner, 'USAGE')
 		ORDER BY c.parent::pg_catalog.oid);
 	FOREACH p IN ARRAY parents LOOP

@@ -69,6 +69,10 @@ SELECT tableoid::regclass, id FROM events WHERE id = 2;
 CREATE TABLE days (d date NOT NULL, v int) PARTITION BY RANGE (d);
 SELECT cognomega.create_parent('days', 'd', '1 day', 2, '2100-01-30');
 SELECT partition, range_start, range_end FROM cognomega.show_partitions('days');
+-- hours that make whole days are days on a date key
+CREATE TABLE days48 (d date NOT NULL) PARTITION BY RANGE (d);
+SELECT cognomega.create_parent('days48', 'd', '48 hours', 1, '2100-01-30');
+SELECT partition, range_start, range_end FROM cognomega.show_partitions('days48');
 CREATE TABLE hours (ts timestamp NOT NULL) PARTITION BY RANGE (ts);
 SELECT cognomega.create_parent('hours', 'ts', '6 hours', 3, '2100-01-01 13:30');
 SELECT partition, range_start, range_end FROM cognomega.show_partitions('hours');
@@ -106,7 +110,7 @@ SELECT cognomega.create_parent('events', 'created_at', '1 month', 1, '2100-02-01
 SELECT c.relname FROM pg_extension e, unnest(e.extconfig) AS x(oid) JOIN pg_class c ON c.oid = x.oid
 WHERE e.extname = 'cognomega' AND c.relname = 'part_config';
 
-SELECT cognomega.undo_parent(p) FROM unnest(ARRAY['events', 'days', 'hours', 'weeks', 'quarters', 'manual']::regclass[]) p;
+SELECT cognomega.undo_parent(p) FROM unnest(ARRAY['events', 'days', 'days48', 'hours', 'weeks', 'quarters', 'manual']::regclass[]) p;
 RESET search_path;
 RESET TimeZone;
 SET client_min_messages = warning;

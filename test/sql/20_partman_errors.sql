@@ -57,6 +57,8 @@ SELECT cognomega.create_parent('good_date', 'd', '6 hours');
 \echo :LAST_ERROR_SQLSTATE
 SELECT cognomega.create_parent('good_date', 'd', '1 day 1 hour');
 \echo :LAST_ERROR_SQLSTATE
+SELECT cognomega.create_parent('good_date', 'd', '36 hours');
+\echo :LAST_ERROR_SQLSTATE
 -- premake < 1: 22023
 SELECT cognomega.create_parent('good', 'created_at', '1 day', 0);
 \echo :LAST_ERROR_SQLSTATE
@@ -83,6 +85,13 @@ SELECT cognomega.create_parent('good', 'created_at', '1 day', NULL);
 -- a relation OID that does not exist: 42P01
 SELECT cognomega.create_parent(0::regclass, 'created_at', '1 day');
 \echo :LAST_ERROR_SQLSTATE
+-- a temporary table: 0A000 (other sessions, such as the worker, cannot
+-- maintain it, and it vanishes with its session)
+CREATE TEMP TABLE tmp_parent (created_at timestamptz) PARTITION BY RANGE (created_at);
+SELECT cognomega.create_parent('tmp_parent', 'created_at', '1 day');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS tmp_partitions FROM cognomega.show_partitions('tmp_parent');
+DROP TABLE tmp_parent;
 
 -- none of the failures left a trace
 SELECT count(*) AS configs FROM cognomega.part_config WHERE parent::text LIKE 'pm_err.%' OR parent::text IN ('good', 'good_date');

@@ -48,6 +48,10 @@ CREATE TABLE pm_roles.not_mine (ts timestamptz NOT NULL) PARTITION BY RANGE (ts)
 SET ROLE pm_other;
 SELECT cognomega.create_parent('not_mine', 'ts', '1 month');
 \echo :LAST_ERROR_SQLSTATE
+SELECT * FROM cognomega.run_maintenance('not_mine');
+\echo :LAST_ERROR_SQLSTATE
+SELECT cognomega.partition_data('not_mine');
+\echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 
 -- maintenance as a superuser creates partitions owned by the table's owner

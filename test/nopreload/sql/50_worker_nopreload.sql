@@ -15,7 +15,8 @@ SELECT cache_entries, cache_hits, cache_misses, database_size > 0 AS db_size
   FROM cognomega.stats_history;
 SELECT cognomega.run_job('partition_maintenance') ~ '^partition_maintenance: ' AS maintained;
 
--- nothing is recorded in shared memory: there is none
+-- job_status lives in shared memory: 55000 with the preload hint
 SELECT count(*) FROM cognomega.job_status;
+\echo :LAST_ERROR_SQLSTATE
 
 DROP EXTENSION cognomega;
