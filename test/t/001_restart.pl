@@ -4,15 +4,10 @@ use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use CognomegaNode;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('restart');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'cognomega'
-cognomega.databases = ''
-});
-$node->start;
+my $node = CognomegaNode::preloaded('restart');
 
 $node->safe_psql('postgres', 'CREATE EXTENSION cognomega');
 is($node->safe_psql('postgres', 'SELECT cognomega.preloaded()'), 't', 'preloaded');

@@ -6,15 +6,10 @@ use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use CognomegaNode;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('partman_dump');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'cognomega'
-cognomega.databases = ''
-});
-$node->start;
+my $node = CognomegaNode::preloaded('partman_dump');
 
 $node->safe_psql('postgres', 'CREATE DATABASE src');
 $node->safe_psql('src', q{

@@ -5,15 +5,10 @@ use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use CognomegaNode;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('dump');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'cognomega'
-cognomega.databases = ''
-});
-$node->start;
+my $node = CognomegaNode::preloaded('dump');
 $node->safe_psql('postgres', 'CREATE DATABASE src');
 $node->safe_psql('postgres', 'CREATE DATABASE dst');
 $node->safe_psql('src', q{
