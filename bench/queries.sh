@@ -8,11 +8,15 @@
 #   seed       what the platform does today: users query + generated_apps query
 #   join       a hand-written LEFT JOIN returning one row per app
 #   stored     the same documents precomputed in a table, read by primary key
-#              (the floor of returning a document of that size)
+#   constant   one typical document as a constant in the plan: a statement
+#              that does nothing but send that jsonb (the ceiling of ANY
+#              call returning it: no lookup, no copy, only jsonb output)
 #   trivial    SELECT :n (the floor of a round trip)
 #
 # Targets: cached >= 2x join, cached >= 0.8x trivial.  A cached call cannot
-# beat "stored": both send the same jsonb, whose text output dominates.
+# beat "constant": both send the same jsonb, whose text output (jsonb_out,
+# escape_json) dominates; constant / trivial is the most any function
+# returning these documents as jsonb can reach.
 # Knobs (environment): QRY_USERS (5000) QRY_APPS (20 per user) QRY_ROUNDS (3)
 # QRY_SECONDS (5 per run) QRY_CLIENTS (2).  Run as root from the repo root:
 #   bash bench/queries.sh
@@ -27,7 +31,7 @@ apps=${QRY_APPS:-20}
 rounds=${QRY_ROUNDS:-3}
 seconds=${QRY_SECONDS:-5}
 clients=${QRY_CLIENTS:-2}
-variants=(cached uncached seed join stored trivial)
+variants=(cached uncached seed join stored constant trivial)
 
 dir=$(mktemp -d /tmp/cognomega-bench-queries.XXXXXX)
 chmod 755 "$dir"
@@ -62,6 +66,11 @@ SELECT CASE WHEN :apps <= 40 THEN 'PLAIN' ELSE 'MAIN' END AS storage \gset
 ALTER TABLE bench_docs ALTER doc SET STORAGE :storage;
 INSERT INTO bench_docs SELECT id, cognomega.user_with_apps(id) FROM users;
 VACUUM ANALYZE users, generated_apps, bench_docs;
+-- "constant": the document of median size, folded into the plan as a Const
+SELECT format('CREATE FUNCTION bench_constant_doc() RETURNS jsonb IMMUTABLE'
+              ' LANGUAGE sql AS %L', format('SELECT %L::jsonb', doc))
+  FROM bench_docs ORDER BY pg_column_size(doc), id
+ OFFSET (SELECT count(*) / 2 FROM bench_docs) LIMIT 1 \gexec
 SQL
 
 # every variant returns the same facts for a user: check once, so the
@@ -70,7 +79,13 @@ psql -X -q -At -v ON_ERROR_STOP=1 <<'SQL'
 SELECT CASE WHEN jsonb_array_length(cognomega.user_with_apps(lpad(to_hex(7), 32, '0')::uuid) -> 'apps')
             = (SELECT count(*) FROM generated_apps WHERE user_id = lpad(to_hex(7), 32, '0')::uuid)
        THEN 'check: documents match the tables' ELSE 'check FAILED' END;
+SELECT format('check: constant document of %s bytes as text (mean %s)',
+              length(bench_constant_doc()::text),
+              (SELECT round(avg(length(doc::text))) FROM bench_docs));
 SQL
+# the constant must be folded into the plan, or "constant" measures a call
+psql -X -At -c 'EXPLAIN (VERBOSE, COSTS OFF) SELECT bench_constant_doc()' |
+    grep -q "Output: '{" || { echo "check FAILED: bench_constant_doc() not folded"; exit 1; }
 
 pgoptions() {    # the cache is switched off for the uncached variant only
     if [ "$1" = uncached ]; then echo "-c cognomega.cache_enabled=off"; fi
@@ -116,7 +131,9 @@ printf 'cached / uncached = %5.2fx\n' "$(ratio cached uncached)"
 printf 'uncached / join   = %5.2fx\n' "$(ratio uncached join)"
 printf 'cached / stored   = %5.2fx   (same document precomputed in a table)\n' "$(ratio cached stored)"
 printf 'cached / trivial  = %5.2fx   (target >= 0.8)\n' "$(ratio cached trivial)"
-printf 'stored / trivial  = %5.2fx   (the ceiling for any document of this size)\n' "$(ratio stored trivial)"
+printf 'stored / trivial  = %5.2fx\n' "$(ratio stored trivial)"
+printf 'cached / constant = %5.2fx   (the call vs. sending its document and nothing else)\n' "$(ratio cached constant)"
+printf 'constant / trivial= %5.2fx   (the ceiling for any call returning this jsonb)\n' "$(ratio constant trivial)"
 if psql -X -At -c "SELECT 1 FROM pg_views WHERE schemaname = 'cognomega' AND viewname = 'cache_stats'" | grep -q 1; then
     psql -X -At -c "SELECT 'cache: ' || hits || ' hits, ' || misses || ' misses' FROM cognomega.cache_stats"
 fi
