@@ -267,8 +267,10 @@ wk_pm_list_step(void *arg, WkResult *res)
 							  "SELECT c.parent::pg_catalog.oid, c.parent::pg_catalog.text"
 							  "  FROM cognomega.part_config c"
 							  " WHERE $2 OR c.last_maintenance IS NULL"
-							  "    OR c.last_maintenance + COALESCE(c.maintenance_interval,"
-							  "          pg_catalog.make_interval(secs => $1)) * 0.9 <= pg_catalog.now()"
+							  "    OR c.last_maintenance OPERATOR(pg_catalog.+)"
+							  "       (COALESCE(c.maintenance_interval, pg_catalog.make_interval(secs => $1))"
+							  "        OPERATOR(pg_catalog.*) 0.9::pg_catalog.float8)"
+							  "       OPERATOR(pg_catalog.<=) pg_catalog.now()"
 							  " ORDER BY 1",
 							  2, typ, val, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not list the managed parents");
