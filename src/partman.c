@@ -35,11 +35,22 @@
  * concurrently keeps the partition descriptor it started with, routes a row
  * of the new range to the default partition, and then fails with "violates
  * partition constraint" once the ATTACH commits (tested: partman-rescue
- * spec); with AccessExclusive it waits and then routes correctly.  run_maintenance runs each
- * parent in its own subtransaction: a lock timeout or any error rolls that
- * parent back completely, becomes a WARNING (and part_config.last_error),
- * and the next parent is maintained.  No lock of ours is held between
- * parents beyond the transaction; run_maintenance_proc commits after each.
+ * spec); with AccessExclusive it waits and then routes correctly.
+ * Retention then locks (AccessExclusive) every partition it drops or
+ * detaches, in bound order, before the first DROP/DETACH.
+ *
+ * Subtransactions.  run_maintenance runs each parent in its own
+ * subtransaction: a lock timeout on the parent or its default partition,
+ * or any error before the steps, rolls that parent back completely, becomes
+ * a WARNING (and part_config.last_error), and the next parent is
+ * maintained.  Inside it two steps run, each in a nested subtransaction of
+ * its own: creating partitions (rescuing the default's rows, then filling
+ * the premade window), then retention.  A step that fails (a foreign key
+ * blocking a DROP, a referenced row blocking a DETACH, a lock timeout on an
+ * old partition, ...) is rolled back whole with its locks, WARNs naming the
+ * step, and the other step's work is kept.  No lock of ours is held
+ * between parents beyond the transaction; run_maintenance_proc commits
+ * after each.
  *
  * Privileges.  The caller must own the parent (be a member of its owner
  * role).  The changes to a parent run as its owner (SECURITY_RESTRICTED_
