@@ -26,7 +26,8 @@
  *
  * The value is a jsonb array with one object per row (to_jsonb of the row).
  * Output settings that change that text (TimeZone, DateStyle,
- * IntervalStyle, extra_float_digits, bytea_output) are part of the key.
+ * IntervalStyle, extra_float_digits, bytea_output, lc_monetary) are part
+ * of the key.
  *
  * Locking: none of its own; see cache.c.
  *
@@ -61,6 +62,7 @@
 #include "utils/inval.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/pg_locale.h"
 #include "utils/plancache.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -589,9 +591,10 @@ cq_analyze(CqPlan *cp, CachedPlanSource *ps, CachedPlan *cplan)
 static void
 cq_append_settings(StringInfo buf)
 {
-	appendStringInfo(buf, "%s|%d|%d|%d|%d\n",
+	appendStringInfo(buf, "%s|%d|%d|%d|%d|%s\n",
 					 pg_get_timezone_name(session_timezone), DateStyle,
-					 IntervalStyle, extra_float_digits, bytea_output);
+					 IntervalStyle, extra_float_digits, bytea_output,
+					 locale_monetary);
 }
 
 /*

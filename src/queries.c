@@ -60,6 +60,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/partcache.h"
+#include "utils/pg_locale.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -104,7 +105,7 @@ static const QryDef qry_defs[QRY_NKINDS] = {
 };
 
 /* longest key we build; longer analytics periods are served uncached */
-#define QRY_KEY_MAX 256
+#define QRY_KEY_MAX 384
 
 /* per-backend state: kept plans and what they were built for */
 static Oid	qry_schema = InvalidOid;
@@ -547,7 +548,7 @@ qry_uuid_text(const pg_uuid_t *id, char *buf)
  * "<prefix>:<schema oid>:<output settings>:<uuid>[:<extra>]"; false when too
  * long.  The output settings are those that change how to_jsonb renders a
  * column: TimeZone (every timestamptz), and for columns a DBA may add,
- * IntervalStyle, extra_float_digits and bytea_output.
+ * IntervalStyle, extra_float_digits, bytea_output and lc_monetary (money).
  */
 static bool
 qry_key(char *key, QryKind kind, Oid nsp, const pg_uuid_t *id, const char *extra)
@@ -556,10 +557,10 @@ qry_key(char *key, QryKind kind, Oid nsp, const pg_uuid_t *id, const char *extra
 	int			n;
 
 	qry_uuid_text(id, uuid);
-	n = snprintf(key, QRY_KEY_MAX, "%s:%u:%s/%d/%d/%d:%s%s%s",
+	n = snprintf(key, QRY_KEY_MAX, "%s:%u:%s/%d/%d/%d/%s:%s%s%s",
 				 qry_defs[kind].key_prefix, nsp,
 				 pg_get_timezone_name(session_timezone), IntervalStyle,
-				 extra_float_digits, bytea_output, uuid,
+				 extra_float_digits, bytea_output, locale_monetary, uuid,
 				 extra ? ":" : "", extra ? extra : "");
 	return n > 0 && n < QRY_KEY_MAX;
 }

@@ -67,6 +67,18 @@ SELECT cognomega.cached_query('SELECT at FROM cache_q1.ts');
 SET TimeZone = 'Asia/Tokyo';
 SELECT cognomega.cached_query('SELECT at FROM cache_q1.ts');
 RESET TimeZone;
+-- lc_monetary too (money prints by it): a new setting stores a new entry
+CREATE TABLE cache_q1.m (amount money);
+INSERT INTO cache_q1.m VALUES (12.5);
+SET lc_monetary = 'C';
+SELECT cognomega.cached_query('SELECT amount FROM cache_q1.m');
+SELECT stores, hits FROM cache_q1.counts;
+SELECT cognomega.cached_query('SELECT amount FROM cache_q1.m');
+SELECT stores, hits FROM cache_q1.counts;
+SET lc_monetary = 'C.UTF-8';
+SELECT cognomega.cached_query('SELECT amount FROM cache_q1.m');
+SELECT stores, hits FROM cache_q1.counts;
+RESET lc_monetary;
 
 -- roles: each role its own entry; privileges checked on every call
 CREATE ROLE cognomega_cq_r;

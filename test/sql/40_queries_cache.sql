@@ -105,6 +105,18 @@ SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000001') #>> '{us
 SELECT * FROM pg_temp.delta();
 ALTER TABLE qry_cache.users DROP COLUMN trial;
 
+-- and lc_monetary (a money column): another setting, another entry
+ALTER TABLE qry_cache.users ADD COLUMN credit money DEFAULT 12.5;
+SET lc_monetary = 'C';
+SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000001') #>> '{user,credit}' AS credit;
+SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000001') #>> '{user,credit}' AS credit;
+SELECT * FROM pg_temp.delta();
+SET lc_monetary = 'C.UTF-8';
+SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000001') #>> '{user,credit}' AS credit;
+SELECT * FROM pg_temp.delta();
+RESET lc_monetary;
+ALTER TABLE qry_cache.users DROP COLUMN credit;
+
 -- cognomega.cache_enabled = off: computed every time, nothing looked up or stored
 SET cognomega.cache_enabled = off;
 SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000001') IS NOT NULL AS found;

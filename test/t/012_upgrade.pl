@@ -1,0 +1,120 @@
+# Upgrades: every released version, installed and then brought to the
+# current one with ALTER EXTENSION ... UPDATE, ends up with exactly the SQL
+# objects of a fresh install (definitions, owners, grants, comments,
+# config-dump registrations), keeps its configuration and data, and works.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use CognomegaNode;
+use Test::More;
+
+my $node = CognomegaNode::preloaded('upgrade');
+
+my $current = $node->safe_psql('postgres',
+	"SELECT default_version FROM pg_available_extensions WHERE name = 'cognomega'");
+my @old = split /\n/, $node->safe_psql('postgres', q{
+	SELECT version FROM pg_available_extension_versions
+	 WHERE name = 'cognomega' AND version <> (SELECT default_version
+	   FROM pg_available_extensions WHERE name = 'cognomega')
+	 ORDER BY string_to_array(version, '.')::int[]});
+ok(@old > 0, "released versions before $current are installable: @old");
+
+# The extension's objects as pg_dump sees them in binary-upgrade mode, where
+# every member object is dumped one by one; OIDs (which differ between two
+# databases) are taken out, and the lines sorted.
+sub members
+{
+	my ($db) = @_;
+	my ($out, $err) = run_command([ 'pg_dump', '--schema-only', '--binary-upgrade',
+		'--no-comments', '-n', 'cognomega', '-d', $node->connstr($db) ]);
+	die "pg_dump $db: $err" if $err;
+	my @lines = grep { $_ ne "" && !/^--/ && !/binary_upgrade_set_next/ && !/^\\(un)?restrict / }
+		split /\n/, $out;
+	s/[0-9]{4,}/<oid>/g for grep { /binary_upgrade_create_empty_extension/ } @lines;
+	return join("\n", sort @lines) . "\n";
+}
+
+# is() for long texts: on a mismatch, the diagnostics show a diff
+sub same_text
+{
+	my ($got, $want, $name) = @_;
+	my $ok = is(length($got) == length($want) && $got eq $want ? 1 : 0, 1, $name);
+	unless ($ok)
+	{
+		my $dir = $node->basedir;
+		PostgreSQL::Test::Utils::append_to_file("$dir/got.txt", $got);
+		PostgreSQL::Test::Utils::append_to_file("$dir/want.txt", $want);
+		my ($diff) = run_command([ 'diff', '-u', "$dir/want.txt", "$dir/got.txt" ]);
+		diag($diff);
+		unlink "$dir/got.txt", "$dir/want.txt";
+	}
+	return $ok;
+}
+
+# what pg_dump leaves out (comments, which --no-comments drops, and the
+# privileges the scripts grant, which it leaves to the scripts), and the
+# config-dump tables by name
+my $catalog = q{
+	WITH m AS (SELECT d.classid, d.objid FROM pg_depend d JOIN pg_extension e ON d.refobjid = e.oid
+	            WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+	              AND e.extname = 'cognomega'),
+	acl AS (SELECT 'pg_proc'::regclass AS classid, oid, proacl AS a FROM pg_proc
+	        UNION ALL SELECT 'pg_class'::regclass, oid, relacl FROM pg_class
+	        UNION ALL SELECT 'pg_type'::regclass, oid, typacl FROM pg_type
+	        UNION ALL SELECT 'pg_namespace'::regclass, oid, nspacl FROM pg_namespace)
+	SELECT string_agg(x, E'\n' ORDER BY x) FROM (
+	  SELECT 'comment ' || pg_describe_object(m.classid, m.objid, 0) || ': ' ||
+	         coalesce(obj_description(m.objid, m.classid::regclass::name), '-') AS x
+	    FROM m
+	  UNION ALL
+	  SELECT 'acl ' || pg_describe_object(m.classid, m.objid, 0) || ': ' ||
+	         coalesce((SELECT string_agg(i::text, ' ' ORDER BY i::text) FROM unnest(acl.a) i), '-')
+	    FROM m JOIN acl ON acl.classid = m.classid AND acl.oid = m.objid
+	  UNION ALL
+	  SELECT 'acl schema cognomega: ' ||
+	         coalesce((SELECT string_agg(i::text, ' ' ORDER BY i::text) FROM unnest(nspacl) i), '-')
+	    FROM pg_namespace WHERE nspname = 'cognomega'
+	  UNION ALL
+	  SELECT 'config ' || c::regclass || ' ' || coalesce(w, '')
+	    FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS u(c, w)
+	   WHERE e.extname = 'cognomega') s};
+
+$node->safe_psql('postgres', 'CREATE DATABASE fresh');
+$node->safe_psql('fresh', 'CREATE EXTENSION cognomega');
+my $want = members('fresh');
+my $want_catalog = $node->safe_psql('fresh', $catalog);
+
+foreach my $v (@old)
+{
+	my $db = 'from_' . ($v =~ s/\./_/gr);
+	$node->safe_psql('postgres', "CREATE DATABASE $db");
+	$node->safe_psql($db, qq{
+		CREATE EXTENSION cognomega VERSION '$v';
+		CREATE SCHEMA app;
+		SELECT count(*) FROM cognomega.setup('app');
+		INSERT INTO app.users (email) VALUES ('ada\@example.com');
+		INSERT INTO app.generated_apps (user_id, title) SELECT id, 'todo' FROM app.users;
+		CREATE TABLE app.events (at timestamptz NOT NULL) PARTITION BY RANGE (at);
+		SELECT cognomega.create_parent('app.events', 'at', '1 day', 3);
+	});
+
+	$node->safe_psql($db, 'ALTER EXTENSION cognomega UPDATE');
+	is($node->safe_psql($db,
+			"SELECT extversion FROM pg_extension WHERE extname = 'cognomega'"),
+		$current, "$v updated to $current");
+	same_text(members($db), $want, "$v + update has the objects of a fresh $current");
+	same_text($node->safe_psql($db, $catalog), $want_catalog,
+		"$v + update has the comments, privileges and config-dump tables of a fresh $current");
+
+	is($node->safe_psql($db, q{
+		SELECT cognomega.app_schema() || ' ' ||
+		       (SELECT count(*) FROM cognomega.part_config) || ' ' ||
+		       (cognomega.user_with_apps((SELECT id FROM app.users)) #>> '{apps,0,title}') || ' ' ||
+		       (SELECT count(*) FROM cognomega.run_maintenance('app.events')
+		         WHERE action <> 'created') || ' ' ||
+		       (SELECT count(*) FROM cognomega.setup('app'))}),
+		'app 2 todo 0 0', "$v + update keeps its configuration and data, and works");
+}
+
+done_testing();
