@@ -301,8 +301,10 @@ wk_pm_list_step(void *arg, WkResult *res)
 /*
  * Maintain one parent under the maintenance lock_timeout.  run_maintenance
  * itself turns a parent's failure (a lock it could not get in time, a
- * table dropped behind its back) into a WARNING and part_config.last_error;
- * that is read back so the failure reaches job_status too.
+ * table dropped behind its back), or that of one of its steps ("retention:
+ * ..."; the other step's work is kept and committed with this one), into a
+ * WARNING and part_config.last_error; that is read back so the failure
+ * reaches job_status too.
  */
 static void
 wk_pm_parent_step(void *arg, WkResult *res)
