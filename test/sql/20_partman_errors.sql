@@ -64,6 +64,23 @@ SELECT cognomega.create_parent('good', 'created_at', '1 day', 0);
 \echo :LAST_ERROR_SQLSTATE
 SELECT cognomega.create_parent('good', 'created_at', '1 day', -3);
 \echo :LAST_ERROR_SQLSTATE
+-- premake too large to ever be created: 22023 at once, not after creating
+-- (and rolling back) 100000 partitions; a start_at so far back that the
+-- partitions up to now exceed the limit: 54000 before creating any (the
+-- statement_timeout turns a slow failure into 57014, so this test fails)
+SET statement_timeout = '10s';
+SELECT cognomega.create_parent('good', 'created_at', '1 day', 2147483647);
+\echo :LAST_ERROR_SQLSTATE
+SELECT cognomega.create_parent('good', 'created_at', '1 day', 100001);
+\echo :LAST_ERROR_SQLSTATE
+SELECT cognomega.create_parent('good', 'created_at', '1 day',
+                               start_at => '4714-11-24 00:00:00+00 BC');
+\echo :LAST_ERROR_SQLSTATE
+SELECT cognomega.create_parent('good', 'created_at', '1 hour',
+                               start_at => now() - interval '12 years');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS partitions_left FROM pg_inherits WHERE inhparent = 'good'::regclass;
+RESET statement_timeout;
 -- retention <= 0: 22023
 SELECT cognomega.create_parent('good', 'created_at', '1 day', 2, retention => '-1 day');
 \echo :LAST_ERROR_SQLSTATE
