@@ -536,9 +536,15 @@ pm_restore_user(const PmSavedUser *save)
 static void
 pm_not_managed(Oid parent)
 {
+	char	   *relname = get_rel_name(parent);
+
+	if (relname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table with OID %u does not exist", parent)));
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
-			 errmsg("table \"%s\" is not managed by cognomega", get_rel_name(parent)),
+			 errmsg("table \"%s\" is not managed by cognomega", relname),
 			 errhint("Register it with cognomega.create_parent().")));
 }
 

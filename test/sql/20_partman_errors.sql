@@ -130,6 +130,18 @@ SELECT * FROM cognomega.show_partitions('plain');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM cognomega.show_partitions('by_list');
 \echo :LAST_ERROR_SQLSTATE
+-- a relation that no longer exists (or never did): 42P01 naming the OID
+CREATE TABLE gone (created_at timestamptz);
+SELECT 'gone'::regclass::oid AS gone_oid \gset
+DROP TABLE gone;
+\set VERBOSITY sqlstate
+SELECT * FROM cognomega.run_maintenance(:gone_oid::oid::regclass);
+\echo :LAST_ERROR_SQLSTATE
+SELECT :'LAST_ERROR_MESSAGE' ~ '^table with OID [0-9]+ does not exist$' AS names_the_oid;
+SELECT cognomega.partition_data(:gone_oid::oid::regclass);
+\echo :LAST_ERROR_SQLSTATE
+SELECT :'LAST_ERROR_MESSAGE' ~ '^table with OID [0-9]+ does not exist$' AS names_the_oid;
+\set VERBOSITY default
 -- undo_parent of an unmanaged table: false, no error
 SELECT cognomega.undo_parent('plain');
 -- STRICT functions return NULL on NULL
