@@ -84,6 +84,15 @@ CREATE TABLE sweep.unmanaged (created_at timestamptz NOT NULL, v int)
 CREATE TABLE sweep.unmanaged_old PARTITION OF sweep.unmanaged
 	FOR VALUES FROM ('2020-01-01') TO ('2020-02-01');
 INSERT INTO sweep.unmanaged VALUES ('2020-01-15', 1), ('2020-01-16', 2);
+-- keys of the two other types, rows near now in a default partition
+CREATE TABLE sweep.unmanaged_ts (created_at timestamp NOT NULL, v int)
+	PARTITION BY RANGE (created_at);
+CREATE TABLE sweep.unmanaged_ts_default PARTITION OF sweep.unmanaged_ts DEFAULT;
+INSERT INTO sweep.unmanaged_ts SELECT localtimestamp, g FROM generate_series(1, 5) g;
+CREATE TABLE sweep.unmanaged_date (created_at date NOT NULL, v int)
+	PARTITION BY RANGE (created_at);
+CREATE TABLE sweep.unmanaged_date_default PARTITION OF sweep.unmanaged_date DEFAULT;
+INSERT INTO sweep.unmanaged_date SELECT current_date, g FROM generate_series(1, 5) g;
 -- one the plain role owns, in its own schema
 CREATE TABLE sweep_own.mine (created_at timestamptz NOT NULL, v int)
 	PARTITION BY RANGE (created_at);
@@ -275,10 +284,15 @@ my %base_by_name = (
 	depends_on => q{'{}'}, ttl => 'NULL', start_at => 'NULL', retention => 'NULL',
 	retention_keep_table => 'false',
 );
-# create_parent's parent must be eligible for the other odd values to count
-my %base_by_function = (
-	create_parent => { parent => $rel{'unmanaged parted'} },
-	create_parent_in_zone => { parent => $rel{'unmanaged parted'} },
+# create_parent's parent must be eligible for the other odd values to
+# count: the matrix runs once per key type (timestamptz, timestamp, date)
+my @eligible = (
+	[ '', { parent => $rel{'unmanaged parted'} } ],
+	[ 'timestamp key: ', { parent => rel_oid(q{'sweep.unmanaged_ts'}) } ],
+	[ 'date key: ', { parent => rel_oid(q{'sweep.unmanaged_date'}) } ]);
+my %variants_by_function = (
+	create_parent => \@eligible,
+	create_parent_in_zone => \@eligible,
 );
 
 # --- the functions, from pg_proc ------------------------------------------
@@ -308,6 +322,17 @@ my @calls;		# [function, label, sql, is_procedure]
 for my $p (@procs)
 {
 	my ($proname, $kind, $sig, $types, $names) = @$p;
+	for my $variant (@{ $variants_by_function{$proname} // [ [ '', {} ] ] })
+	{
+		push @calls, sweep_calls($proname, $kind, $sig, $types, $names, @$variant);
+	}
+}
+
+# The calls of one function: baseline, all NULL, each odd value in turn.
+sub sweep_calls
+{
+	my ($proname, $kind, $sig, $types, $names, $prefix, $base_over) = @_;
+	my @calls;
 	my @args;
 	for my $i (0 .. $#$types)
 	{
@@ -315,8 +340,7 @@ for my $p (@procs)
 		$swept_types{$t} = 1;
 		die "no odd values for type $t (parameter $n of $sig): add them"
 		  unless $odd{$t};
-		my $base = $base_by_function{$proname}{$n} // $base_by_name{$n}
-		  // $odd{$t}[1][1];
+		my $base = $base_over->{$n} // $base_by_name{$n} // $odd{$t}[1][1];
 		push @args, {
 			type => $t, name => $n || "\$" . ($i + 1), base => $base,
 			odd => [ @{ $odd{$t} }, @{ $odd_by_name{$n} // [] } ] };
@@ -330,17 +354,18 @@ for my $p (@procs)
 		return $kind eq 'p' ? "CALL cognomega.$proname($argl)"
 		  : "SELECT * FROM cognomega.$proname($argl)";
 	};
-	push @calls, [ $proname, 'baseline', $render->(), $kind eq 'p' ];
-	push @calls, [ $proname, 'all NULL',
+	push @calls, [ $proname, "${prefix}baseline", $render->(), $kind eq 'p' ];
+	push @calls, [ $proname, "${prefix}all NULL",
 		$render->(map { $_ => 'NULL' } 0 .. $#args), $kind eq 'p' ] if @args;
 	for my $i (0 .. $#args)
 	{
 		for my $o (@{ $args[$i]{odd} })
 		{
-			push @calls, [ $proname, "$args[$i]{name}=$o->[0]",
+			push @calls, [ $proname, "$prefix$args[$i]{name}=$o->[0]",
 				$render->($i => $o->[1]), $kind eq 'p' ];
 		}
 	}
+	return @calls;
 }
 
 # --- run ------------------------------------------------------------------
