@@ -439,7 +439,8 @@ for my $pass ([ 'rolled back', 'superuser', 'sweeper' ],
 			my ($f, $label, $sql) = @{ $calls[$i] };
 			my ($state, $msg) = @{ $res->[$i] // [ 'none', 'no result: connection lost?' ] };
 			$ncalls++;
-			print $tsv join("\t", $pass->[0], $role, $f, $label, $state, $msg), "\n";
+			print $tsv join("\t", $pass->[0], $role, $f, $label, $state,
+				$state eq '00000' ? '' : $msg), "\n";
 			$by_state{$state}++;
 			my $why;
 			$why = 'internal error' if $state =~ /^XX/;
