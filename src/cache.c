@@ -41,8 +41,11 @@
  *   chains and the LIVE state and fields of the entries linked into them.
  *   Lookups take it shared; insert, remove and eviction take it exclusive.
  *   Only one partition lock is held at a time.
- * - free_lock (spinlock) protects the free lists of entries and chunks.  It
- *   may be taken while holding a partition lock, never the other way round.
+ * - free_lock (the tranche's last LWLock) protects the free lists of
+ *   entries and chunks.  It may be taken while holding a partition lock,
+ *   never the other way round.  Not a spinlock: taking a large value's
+ *   chunks walks its list (a 1MB value is 4096 links), too long to spin on.
+ *   Lookups never take it.
  * - An entry taken from the free list is FILLING: owned by the storing
  *   backend, reachable from no bucket, until it is linked in LIVE under its
  *   partition lock.  Its bytes never change while it is LIVE.
@@ -69,7 +72,6 @@
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
-#include "storage/spin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
@@ -128,7 +130,7 @@ typedef struct CacheShared
 	int32		nentries;
 	int32		nchunks;
 	int32		nbuckets;		/* per partition, a power of two */
-	slock_t		free_lock;
+	LWLock	   *free_lock;		/* one past the partition locks */
 	int32		free_entry;
 	int32		free_chunk;
 	int32		nfree_chunks;
@@ -174,7 +176,7 @@ void
 cache_shmem_request(void)
 {
 	RequestAddinShmemSpace(cache_region_size() + invalidate_shmem_size());
-	RequestNamedLWLockTranche(CACHE_TRANCHE, CACHE_NPARTS);
+	RequestNamedLWLockTranche(CACHE_TRANCHE, CACHE_NPARTS + 1);
 }
 
 static void
@@ -198,7 +200,7 @@ cache_init_region(CacheShared *s)
 {
 	LWLockPadded *locks = GetNamedLWLockTranche(CACHE_TRANCHE);
 
-	SpinLockInit(&s->free_lock);
+	s->free_lock = &locks[CACHE_NPARTS].lock;
 	pg_atomic_init_u64(&s->hand, 0);
 	pg_atomic_init_u64(&s->entries_used, 0);
 	pg_atomic_init_u64(&s->bytes_used, 0);
@@ -397,14 +399,14 @@ cache_free_chunks(CacheEntry *e)
 
 	for (uint32 i = 1; i < e->nchunks; i++)
 		last = cache_chunk_next[last];
-	SpinLockAcquire(&cache_shared->free_lock);
+	LWLockAcquire(cache_shared->free_lock, LW_EXCLUSIVE);
 	cache_chunk_next[last] = cache_shared->free_chunk;
 	cache_shared->free_chunk = e->first_chunk;
 	cache_shared->nfree_chunks += e->nchunks;
 	e->next = cache_shared->free_entry;
 	cache_shared->free_entry = (int32) (e - cache_entries);
 	e->state = CACHE_FREE;
-	SpinLockRelease(&cache_shared->free_lock);
+	LWLockRelease(cache_shared->free_lock);
 }
 
 /* unlink a LIVE entry; caller holds its partition lock exclusively */
@@ -438,7 +440,7 @@ cache_take(uint32 nchunks, int32 *entry, int32 *first)
 {
 	bool		ok = false;
 
-	SpinLockAcquire(&cache_shared->free_lock);
+	LWLockAcquire(cache_shared->free_lock, LW_EXCLUSIVE);
 	if (cache_shared->free_entry >= 0 &&
 		cache_shared->nfree_chunks >= (int32) nchunks)
 	{
@@ -455,7 +457,7 @@ cache_take(uint32 nchunks, int32 *entry, int32 *first)
 		cache_shared->nfree_chunks -= nchunks;
 		ok = true;
 	}
-	SpinLockRelease(&cache_shared->free_lock);
+	LWLockRelease(cache_shared->free_lock);
 	return ok;
 }
 

@@ -248,6 +248,10 @@ typedef struct WkPmState
 /*
  * The parents to maintain: in a worker those whose own interval (or the
  * job's) has elapsed, for run_job all of them ("now"); and the next due.
+ * Nine tenths of the interval count as elapsed: last_maintenance is stamped
+ * after the run started (later still for the last parents of a long run),
+ * so the run one interval later would otherwise find it a few ms short and
+ * leave it for another whole interval -- maintenance every other interval.
  */
 static void
 wk_pm_list_step(void *arg, WkResult *res)
@@ -264,7 +268,7 @@ wk_pm_list_step(void *arg, WkResult *res)
 							  "  FROM cognomega.part_config c"
 							  " WHERE $2 OR c.last_maintenance IS NULL"
 							  "    OR c.last_maintenance + COALESCE(c.maintenance_interval,"
-							  "          pg_catalog.make_interval(secs => $1)) <= pg_catalog.now()"
+							  "          pg_catalog.make_interval(secs => $1)) * 0.9 <= pg_catalog.now()"
 							  " ORDER BY 1",
 							  2, typ, val, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not list the managed parents");

@@ -1874,3 +1874,23 @@ cognomega_partition_status_rows(PG_FUNCTION_ARGS)
 	SPI_finish();
 	return (Datum) 0;
 }
+
+/*
+ * premade_ahead as it was at 'at': the range partitions of parent starting
+ * after it (partition_status counts those starting after now).  -1 when
+ * the parent no longer exists.  Reads the bounds under AccessShareLock; no
+ * privilege on the parent is needed (pg_class shows them to everyone).
+ */
+int
+partman_premade_ahead_at(Oid parent, const char *zone, TimestampTz at)
+{
+	PmParent	pp;
+	int			ahead = 0;
+	int			i;
+
+	if (!pm_open_parent(parent, AccessShareLock, zone, true, &pp))
+		return -1;
+	for (i = 0; i < pp.nparts; i++)
+		ahead += pm_raw_to_tstz(&pp, pp.parts[i].lo) > at;
+	return ahead;
+}

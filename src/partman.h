@@ -11,6 +11,8 @@
 
 #include "postgres.h"
 
+#include "datatype/timestamp.h"
+
 /*
  * Maintain every managed parent the current user may maintain (every one
  * for a superuser), each in its own subtransaction: a parent that fails
@@ -28,5 +30,13 @@
  */
 extern int	partman_run_maintenance_all(bool only_due, int64 *nactions,
 										char **first_error);
+
+/*
+ * How many range partitions of parent start after 'at': premade_ahead of
+ * partition_status as it was at that time, with today's partitions.  -1 when
+ * the parent no longer exists.  zone is part_config.time_zone.  Takes
+ * AccessShareLock on the parent; needs no privilege on it; no SPI.
+ */
+extern int	partman_premade_ahead_at(Oid parent, const char *zone, TimestampTz at);
 
 #endif							/* COGNOMEGA_PARTMAN_H */

@@ -25,6 +25,19 @@
  * schema-qualified: the same condition gets the same subject whether a
  * worker or a session (with its own search_path) judges it.
  *
+ * MISSING_FUTURE_PARTITIONS is not raised merely because premade_ahead <
+ * premake: every partition boundary that passes takes one off until the
+ * parent's next maintenance, which is not a fault.  A parent short of
+ * partitions is raised only when maintenance should already have made them
+ * (stats_late_parents): it never ran (last_maintenance NULL), its last run
+ * failed (last_error), it is overdue (last_maintenance + its interval + a
+ * grace of a tenth of the interval, at least a minute, has passed), or
+ * fewer than premake partitions start after last_maintenance -- more are
+ * missing than the boundaries passed since that run explain (a future
+ * partition dropped, premake raised).  A maintenance run that succeeds
+ * leaves premake partitions starting after its own start, so with the
+ * worker on time none of these holds.
+ *
  * One open alert per (kind, subject) is enforced by the partial unique
  * index alerts_one_open: a condition is raised with INSERT .. ON CONFLICT
  * (refreshing value and last_seen), and resolved by the first run that no
@@ -40,6 +53,7 @@
 
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -47,8 +61,12 @@
 #include "utils/memutils.h"
 
 #include "cognomega.h"
+#include "partman.h"
 #include "stats.h"
 #include "worker.h"
+
+/* the maintenance interval assumed when the maintenance job is off */
+#define STATS_DEFAULT_MAINTENANCE_S	3600
 
 /* advisory lock key of the first registration ("cgst" in ASCII) */
 #define STATS_REGISTER_LOCK_KEY		INT64CONST(0x63677374)
@@ -271,8 +289,63 @@ stats_window_hit_ratio(const StatsCounters *prev, const StatsCounters *cur)
 }
 
 /*
+ * The managed parents short of future partitions ($1: the row's
+ * managed_tables), with whether the clock alone cannot explain it (never
+ * maintained, last run failed, overdue; $2: the interval in seconds of
+ * parents without their own, cognomega.maintenance_interval, or its
+ * default of an hour when the job is off and maintenance is scheduled
+ * elsewhere, e.g. by pg_cron @hourly).
+ */
+#define STATS_SHORT_PARENTS \
+	"SELECT c.parent::pg_catalog.oid, c.parent::pg_catalog.text, c.time_zone, c.premake," \
+	"       c.last_maintenance," \
+	"       c.last_maintenance IS NULL OR c.last_error IS NOT NULL" \
+	"       OR pg_catalog.now() > c.last_maintenance + i.iv" \
+	"                             + GREATEST(i.iv * 0.1, interval '1 minute')" \
+	"  FROM cognomega.part_config c" \
+	"  JOIN pg_catalog.jsonb_each($1) m ON m.key = c.parent::pg_catalog.text" \
+	"  CROSS JOIN LATERAL (SELECT COALESCE(c.maintenance_interval," \
+	"                                      pg_catalog.make_interval(secs => $2))) i(iv)" \
+	" WHERE (m.value->>'premade_ahead')::int < c.premake"
+
+/*
+ * The subjects (parent as text) for which MISSING_FUTURE_PARTITIONS holds:
+ * short of future partitions, and maintenance should already have made
+ * them (see the file header).
+ */
+static Datum
+stats_late_parents(Datum managed)
+{
+	int			secs = cognomega_maintenance_interval_s > 0 ?
+		cognomega_maintenance_interval_s : STATS_DEFAULT_MAINTENANCE_S;
+	Datum		val[2] = {managed, Int32GetDatum(secs)};
+	Oid			typ[2] = {JSONBOID, INT4OID};
+	uint64		n = stats_exec(STATS_SHORT_PARENTS, 2, typ, val, SPI_OK_SELECT);
+	SPITupleTable *tt = SPI_tuptable;
+	Datum	   *late = palloc(sizeof(Datum) * (n + 1));
+	int			nlate = 0;
+	uint64		i;
+
+	for (i = 0; i < n; i++)
+	{
+		HeapTuple	tup = tt->vals[i];
+		bool		isnull;
+
+		if (!DatumGetBool(SPI_getbinval(tup, tt->tupdesc, 6, &isnull)) &&
+			partman_premade_ahead_at(DatumGetObjectId(SPI_getbinval(tup, tt->tupdesc, 1, &isnull)),
+									 SPI_getvalue(tup, tt->tupdesc, 3),
+									 DatumGetTimestampTz(SPI_getbinval(tup, tt->tupdesc, 5, &isnull))) >=
+			DatumGetInt32(SPI_getbinval(tup, tt->tupdesc, 4, &isnull)))
+			continue;			/* only the clock has moved since the last run */
+		late[nlate++] = SPI_getbinval(tup, tt->tupdesc, 2, &isnull);
+	}
+	return PointerGetDatum(construct_array(late, nlate, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/*
  * The conditions holding now ($1: the window's hit ratio or -1, $2: the
- * threshold, $3: the row's managed_tables), raised or refreshed, and the
+ * threshold, $3: the row's managed_tables, $4: the parents
+ * stats_late_parents found), raised or refreshed, and the
  * open alerts of the kinds judged this run resolved when their condition
  * no longer holds.
  */
@@ -285,6 +358,7 @@ stats_window_hit_ratio(const StatsCounters *prev, const StatsCounters *cur)
 	"   SELECT 'MISSING_FUTURE_PARTITIONS', tbl, (v->>'premade_ahead')::float8," \
 	"          (v->>'premake')::float8" \
 	"     FROM mt WHERE (v->>'premade_ahead')::int < (v->>'premake')::int" \
+	"      AND tbl = ANY($4)" \
 	"   UNION ALL" \
 	"   SELECT 'INVALID_INDEX', i.indexrelid::pg_catalog.regclass::pg_catalog.text, NULL, NULL" \
 	"     FROM pg_catalog.pg_index i" \
@@ -319,13 +393,14 @@ stats_window_hit_ratio(const StatsCounters *prev, const StatsCounters *cur)
 static char *
 stats_alerts(double hit_ratio, Datum managed)
 {
-	Datum		val[3] = {Float8GetDatum(hit_ratio),
-		Float8GetDatum(cognomega_alert_cache_hit_ratio), managed};
-	Oid			typ[3] = {FLOAT8OID, FLOAT8OID, JSONBOID};
+	Datum		late = stats_late_parents(managed);
+	Datum		val[4] = {Float8GetDatum(hit_ratio),
+		Float8GetDatum(cognomega_alert_cache_hit_ratio), managed, late};
+	Oid			typ[4] = {FLOAT8OID, FLOAT8OID, JSONBOID, TEXTARRAYOID};
 	int64		n[3];
 	int			i;
 
-	stats_exec(STATS_ALERTS, 3, typ, val, SPI_OK_SELECT);
+	stats_exec(STATS_ALERTS, 4, typ, val, SPI_OK_SELECT);
 	for (i = 0; i < 3; i++)
 	{
 		bool		isnull;
