@@ -267,8 +267,10 @@ wk_pm_list_step(void *arg, WkResult *res)
 							  "SELECT c.parent::pg_catalog.oid, c.parent::pg_catalog.text"
 							  "  FROM cognomega.part_config c"
 							  " WHERE $2 OR c.last_maintenance IS NULL"
-							  "    OR c.last_maintenance + COALESCE(c.maintenance_interval,"
-							  "          pg_catalog.make_interval(secs => $1)) * 0.9 <= pg_catalog.now()"
+							  "    OR c.last_maintenance OPERATOR(pg_catalog.+)"
+							  "       (COALESCE(c.maintenance_interval, pg_catalog.make_interval(secs => $1))"
+							  "        OPERATOR(pg_catalog.*) 0.9::pg_catalog.float8)"
+							  "       OPERATOR(pg_catalog.<=) pg_catalog.now()"
 							  " ORDER BY 1",
 							  2, typ, val, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not list the managed parents");
@@ -299,8 +301,10 @@ wk_pm_list_step(void *arg, WkResult *res)
 /*
  * Maintain one parent under the maintenance lock_timeout.  run_maintenance
  * itself turns a parent's failure (a lock it could not get in time, a
- * table dropped behind its back) into a WARNING and part_config.last_error;
- * that is read back so the failure reaches job_status too.
+ * table dropped behind its back), or that of one of its steps ("retention:
+ * ..."; the other step's work is kept and committed with this one), into a
+ * WARNING and part_config.last_error; that is read back so the failure
+ * reaches job_status too.
  */
 static void
 wk_pm_parent_step(void *arg, WkResult *res)

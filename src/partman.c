@@ -35,11 +35,22 @@
  * concurrently keeps the partition descriptor it started with, routes a row
  * of the new range to the default partition, and then fails with "violates
  * partition constraint" once the ATTACH commits (tested: partman-rescue
- * spec); with AccessExclusive it waits and then routes correctly.  run_maintenance runs each
- * parent in its own subtransaction: a lock timeout or any error rolls that
- * parent back completely, becomes a WARNING (and part_config.last_error),
- * and the next parent is maintained.  No lock of ours is held between
- * parents beyond the transaction; run_maintenance_proc commits after each.
+ * spec); with AccessExclusive it waits and then routes correctly.
+ * Retention then locks (AccessExclusive) every partition it drops or
+ * detaches, in bound order, before the first DROP/DETACH.
+ *
+ * Subtransactions.  run_maintenance runs each parent in its own
+ * subtransaction: a lock timeout on the parent or its default partition,
+ * or any error before the steps, rolls that parent back completely, becomes
+ * a WARNING (and part_config.last_error), and the next parent is
+ * maintained.  Inside it two steps run, each in a nested subtransaction of
+ * its own: creating partitions (rescuing the default's rows, then filling
+ * the premade window), then retention.  A step that fails (a foreign key
+ * blocking a DROP, a referenced row blocking a DETACH, a lock timeout on an
+ * old partition, ...) is rolled back whole with its locks, WARNs naming the
+ * step, and the other step's work is kept.  No lock of ours is held
+ * between parents beyond the transaction; run_maintenance_proc commits
+ * after each.
  *
  * Privileges.  The caller must own the parent (be a member of its owner
  * role).  The changes to a parent run as its owner (SECURITY_RESTRICTED_
@@ -1054,7 +1065,18 @@ pm_lock_for_changes(const PmParent *pp)
 		LockRelationOid(pp->defpart, AccessExclusiveLock);
 }
 
-/* Drop, or detach when keep_table, every partition that ends at or before cutoff */
+/* is the partition r past retention (ends at or before cutoff)? */
+static bool
+pm_past_retention(const PmRange *r, int64 cutoff)
+{
+	return r->hi <= cutoff && r->hi != PM_RAW_MAX;
+}
+
+/*
+ * Drop, or detach when keep_table, every partition that ends at or before
+ * cutoff.  All of them are locked first (after the parent and the default,
+ * in bound order), so any wait happens before the first change.
+ */
 static void
 pm_apply_retention(PmParent *pp, int64 cutoff, bool keep_table)
 {
@@ -1063,11 +1085,14 @@ pm_apply_retention(PmParent *pp, int64 cutoff, bool keep_table)
 	char	   *qparent = pm_qualified(pp->nspname, pp->relname);
 
 	for (i = 0; i < pp->nparts; i++)
+		if (pm_past_retention(&pp->parts[i], cutoff))
+			LockRelationOid(pp->parts[i].relid, AccessExclusiveLock);
+	for (i = 0; i < pp->nparts; i++)
 	{
 		PmRange    *r = &pp->parts[i];
 		char	   *q;
 
-		if (r->hi > cutoff || r->hi == PM_RAW_MAX)
+		if (!pm_past_retention(r, cutoff))
 		{
 			pp->parts[kept++] = *r;
 			continue;
@@ -1119,19 +1144,16 @@ pm_retention_cutoff(const PmParent *pp, const PmConfig *cfg)
 	return pm_to_raw(pp, c);
 }
 
-/* Is there anything for maintenance to do?  (Cheap: no SQL.) */
+/* Is a partition of the premade window missing, or a row in the default?  (No SQL.) */
 static bool
-pm_needs_work(const PmParent *pp, int64 now_slot, int64 end, int64 cutoff)
+pm_creation_due(const PmParent *pp, int64 now_slot, int64 end)
 {
 	int64		p = now_slot;
-	int			i;
 
-	for (i = 0; i < pp->nparts; i++)
-		if (pp->parts[i].hi <= cutoff && pp->parts[i].hi != PM_RAW_MAX)
-			return true;
 	while (p < end)
 	{
-		i = pm_first_ending_after(pp, p);
+		int			i = pm_first_ending_after(pp, p);
+
 		if (i >= pp->nparts || pp->parts[i].lo > p)
 			return true;
 		p = pp->parts[i].hi;
@@ -1139,24 +1161,16 @@ pm_needs_work(const PmParent *pp, int64 now_slot, int64 end, int64 cutoff)
 	return pm_default_has_rows(pp);
 }
 
-/* The work of run_maintenance for one parent, as its owner; parent locked */
-static void
-pm_maintain_locked(PmParent *pp, const PmConfig *cfg)
+/* Is a partition past retention?  (cutoff PM_RAW_MIN: no retention) */
+static bool
+pm_retention_due(const PmParent *pp, int64 cutoff)
 {
-	Timestamp	now_local = pm_now_local(pp);
-	int64		now_slot = pm_to_raw(pp, pm_slot_start(pp, now_local, 0));
-	int64		end = pm_premake_end(pp, cfg->premake, now_local);
-	int64		cutoff = pm_retention_cutoff(pp, cfg);
+	int			i;
 
-	if (!pm_needs_work(pp, now_slot, end, cutoff))
-		return;
-	pm_lock_for_changes(pp);
-	pm_read_partitions(pp);		/* unchanged under our locks, but be exact */
-	if (pm_default_has_rows(pp))
-		pm_rescue_default(pp, cutoff, PM_RESCUE_BATCH);
-	pm_fill(pp, now_slot, end, false, 0);
-	if (cfg->has_retention)
-		pm_apply_retention(pp, cutoff, cfg->keep_table);
+	for (i = 0; i < pp->nparts; i++)
+		if (pm_past_retention(&pp->parts[i], cutoff))
+			return true;
+	return false;
 }
 
 static void
@@ -1175,67 +1189,176 @@ pm_record_run(Oid relid, const char *error)
 				   2, types, values, nulls);
 }
 
-/* Run as the parent's owner, restricted, with the locks of the contract */
-static void
-pm_maintain_one(const PmConfig *cfg, PmParent *pp)
+/*
+ * One parent's maintenance run: what is due, and the errors of the steps
+ * that failed ("step: message; ...", empty when none).
+ */
+typedef struct PmMaint
 {
-	PmSavedUser save;
+	const PmConfig *cfg;
+	PmParent   *pp;
+	int64		now_slot;		/* raw start of the current slot */
+	int64		end;			/* raw end of the premade window */
+	int64		cutoff;			/* raw retention cutoff, PM_RAW_MIN if none */
+	StringInfoData errors;
+} PmMaint;
 
-	pm_open_parent(cfg->parent, ShareUpdateExclusiveLock, cfg->zone, false, pp);
-	pm_classify_interval(&cfg->interval, pp->keytype, &pp->unit, &pp->step);
-	pm_become_owner(pp->owner, &save);
-	pm_maintain_locked(pp, cfg);
-	pm_restore_user(&save);
-	pm_record_run(cfg->parent, NULL);
-}
+typedef void (*PmStepFn) (PmMaint *m);
 
 /*
- * pm_maintain_one in a subtransaction.  On error: roll the parent back,
- * WARNING, record last_error, return false with *errmsg_out set.
+ * fn(m) in a subtransaction.  Returns NULL when it succeeded (its changes
+ * and locks are kept), else the error, the subtransaction rolled back.  A
+ * cancel or statement_timeout is re-thrown: it stops the whole run, as in
+ * plpgsql.
  */
-static bool
-pm_maintain_guarded(const PmConfig *cfg, PmParent *pp, char **errmsg_out)
+static ErrorData *
+pm_in_subxact(PmStepFn fn, PmMaint *m)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
-	volatile bool ok = true;
+	ErrorData  *volatile edata = NULL;
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(oldcxt);
 	PG_TRY();
 	{
-		pm_maintain_one(cfg, pp);
+		fn(m);
 		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		/* a cancel or statement_timeout stops the whole run, as in plpgsql */
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-			ReThrowError(edata);
-		ok = false;
-		*errmsg_out = pstrdup(edata->message);
-		ereport(WARNING,
-				(errcode(edata->sqlerrcode),
-				 errmsg("partition maintenance of %s skipped: %s",
-						get_rel_name(cfg->parent) ? quote_identifier(get_rel_name(cfg->parent)) :
-						psprintf("OID %u", cfg->parent), edata->message),
-				 edata->detail ? errdetail("%s", edata->detail) : 0,
-				 errhint("It is retried on the next run.")));
-		FreeErrorData(edata);
-		pm_record_run(cfg->parent, *errmsg_out);
 	}
 	PG_END_TRY();
-	return ok;
+	MemoryContextSwitchTo(oldcxt);
+	CurrentResourceOwner = oldowner;
+	if (edata != NULL && edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+		ReThrowError(edata);
+	return edata;
+}
+
+/* WARNING that the parent's maintenance, or one step of it (step), was skipped */
+static void
+pm_warn_skipped(Oid parent, const char *step, const ErrorData *edata, const char *hint)
+{
+	char	   *name = get_rel_name(parent);
+	char	   *what = name ? pstrdup(quote_identifier(name)) : psprintf("OID %u", parent);
+
+	if (step)
+		what = psprintf("%s: %s", what, step);
+	ereport(WARNING,
+			(errcode(edata->sqlerrcode),
+			 errmsg("partition maintenance of %s skipped: %s", what, edata->message),
+			 edata->detail ? errdetail("%s", edata->detail) : 0,
+			 errhint("%s", hint)));
+}
+
+/*
+ * Step 1: move the default partition's rows into proper partitions and
+ * create the partitions of the premade window.
+ */
+static void
+pm_step_create(PmMaint *m)
+{
+	pm_read_partitions(m->pp);
+	if (pm_default_has_rows(m->pp))
+		pm_rescue_default(m->pp, m->cutoff, PM_RESCUE_BATCH);
+	pm_fill(m->pp, m->now_slot, m->end, false, 0);
+}
+
+/* Step 2: drop or detach the partitions past retention */
+static void
+pm_step_retention(PmMaint *m)
+{
+	pm_read_partitions(m->pp);	/* step 1 may have been rolled back */
+	pm_apply_retention(m->pp, m->cutoff, m->cfg->keep_table);
+}
+
+/*
+ * Run one step in its own subtransaction.  On error only that step is
+ * rolled back (its actions are forgotten), a WARNING names the parent and
+ * the step, and the error is added to m->errors.
+ */
+static void
+pm_run_step(PmMaint *m, const char *step, PmStepFn fn)
+{
+	int			nactions = list_length(m->pp->actions);
+	ErrorData  *edata = pm_in_subxact(fn, m);
+
+	if (edata == NULL)
+		return;
+	m->pp->actions = list_truncate(m->pp->actions, nactions);
+	pm_warn_skipped(m->cfg->parent, step, edata,
+					"Only this step was rolled back; it is retried on the next run.");
+	appendStringInfo(&m->errors, "%s%s: %s", m->errors.len > 0 ? "; " : "",
+					 step, edata->message);
+	FreeErrorData(edata);
+}
+
+/*
+ * The whole run for one parent, as its owner: the locks of the contract
+ * (a wait that times out here skips the parent whole), then each step that
+ * has work in its own subtransaction, then part_config updated.
+ */
+static void
+pm_maintain_one(PmMaint *m)
+{
+	const PmConfig *cfg = m->cfg;
+	PmParent   *pp = m->pp;
+	PmSavedUser save;
+	Timestamp	now_local;
+	bool		create,
+				retain;
+
+	pm_open_parent(cfg->parent, ShareUpdateExclusiveLock, cfg->zone, false, pp);
+	pm_classify_interval(&cfg->interval, pp->keytype, &pp->unit, &pp->step);
+	now_local = pm_now_local(pp);
+	m->now_slot = pm_to_raw(pp, pm_slot_start(pp, now_local, 0));
+	m->end = pm_premake_end(pp, cfg->premake, now_local);
+	m->cutoff = pm_retention_cutoff(pp, cfg);
+	pm_become_owner(pp->owner, &save);
+	create = pm_creation_due(pp, m->now_slot, m->end);
+	retain = pm_retention_due(pp, m->cutoff);
+	if (create || retain)
+		pm_lock_for_changes(pp);
+	if (create)
+		pm_run_step(m, "creating partitions", pm_step_create);
+	if (retain)
+		pm_run_step(m, "retention", pm_step_retention);
+	pm_restore_user(&save);
+	pm_record_run(cfg->parent, m->errors.len > 0 ? m->errors.data : NULL);
+}
+
+/*
+ * Maintain one parent; pp->actions are the actions kept.  Returns false,
+ * with *errmsg_out set, when the parent was skipped (WARNING, last_error)
+ * or one of its steps failed.
+ */
+static bool
+pm_maintain_guarded(const PmConfig *cfg, PmParent *pp, char **errmsg_out)
+{
+	PmMaint		m;
+	ErrorData  *edata;
+
+	memset(&m, 0, sizeof(m));
+	m.cfg = cfg;
+	m.pp = pp;
+	initStringInfo(&m.errors);
+	edata = pm_in_subxact(pm_maintain_one, &m);
+	if (edata == NULL)
+	{
+		*errmsg_out = m.errors.len > 0 ? m.errors.data : NULL;
+		return m.errors.len == 0;
+	}
+	pp->actions = NIL;
+	pm_warn_skipped(cfg->parent, NULL, edata, "It is retried on the next run.");
+	*errmsg_out = pstrdup(edata->message);
+	FreeErrorData(edata);
+	pm_record_run(cfg->parent, *errmsg_out);
+	return false;
 }
 
 /* ------------------------------------------------------------------------
@@ -1366,12 +1489,8 @@ pm_run(List *configs, bool only_due, PmRunResult *res)
 		if (only_due && !pm_is_due(cfg))
 			continue;
 		memset(&pp, 0, sizeof(pp));
-		if (!pm_maintain_guarded(cfg, &pp, &err))
-		{
-			if (res->failed++ == 0)
-				res->first_error = err;
-			continue;
-		}
+		if (!pm_maintain_guarded(cfg, &pp, &err) && res->failed++ == 0)
+			res->first_error = err;
 		foreach(la, pp.actions)
 		{
 			res->rows = lappend(res->rows, lfirst(la));
@@ -1806,7 +1925,7 @@ pm_status_row(const PmConfig *cfg, PmParent *pp, Datum *values, bool *nulls)
 	for (i = 0; i < pp->nparts; i++)
 	{
 		ahead += pm_raw_to_tstz(pp, pp->parts[i].lo) > now;
-		past += pp->parts[i].hi <= cutoff && pp->parts[i].hi != PM_RAW_MAX;
+		past += pm_past_retention(&pp->parts[i], cutoff);
 	}
 	values[1] = Int32GetDatum(pp->nparts);
 	nulls[1] = nulls[5] = false;

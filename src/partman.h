@@ -18,7 +18,9 @@
  * for a superuser), each in its own subtransaction: a parent that fails
  * (lock_timeout, dropped behind our back, any error) is reported with a
  * WARNING, its failure recorded in part_config.last_error, and the others
- * are still maintained.  With only_due, parents whose maintenance interval
+ * are still maintained.  Its two steps (creating partitions, retention)
+ * are subtransactions of their own: one failing ("retention: ..." in
+ * last_error) does not undo the other, and counts as the parent failing.  With only_due, parents whose maintenance interval
  * (part_config.maintenance_interval, NULL = cognomega.maintenance_interval)
  * has not elapsed since last_maintenance are skipped.
  *
