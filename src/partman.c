@@ -547,9 +547,15 @@ pm_restore_user(const PmSavedUser *save)
 static void
 pm_not_managed(Oid parent)
 {
+	char	   *relname = get_rel_name(parent);
+
+	if (relname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table with OID %u does not exist", parent)));
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
-			 errmsg("table \"%s\" is not managed by cognomega", get_rel_name(parent)),
+			 errmsg("table \"%s\" is not managed by cognomega", relname),
 			 errhint("Register it with cognomega.create_parent().")));
 }
 
@@ -915,6 +921,17 @@ pm_first_ending_after(const PmParent *pp, int64 p)
 	return lo;
 }
 
+static void
+pm_too_many_partitions(const PmParent *pp)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("too many partitions to create for \"%s\"", pp->relname),
+			 errdetail("At most %d partitions are created in one call.",
+					   PM_MAX_NEW_PARTITIONS),
+			 errhint("Use a later start_at, a smaller premake or a longer interval.")));
+}
+
 /* Create a partition for every gap in [lo, hi) (within one slot) */
 static void
 pm_fill_gaps(PmParent *pp, int64 lo, int64 hi, bool rescue, int batch)
@@ -934,12 +951,39 @@ pm_fill_gaps(PmParent *pp, int64 lo, int64 hi, bool rescue, int batch)
 		if (i < pp->nparts && pp->parts[i].lo < gap_end)
 			gap_end = pp->parts[i].lo;
 		if (pp->ncreated >= PM_MAX_NEW_PARTITIONS)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many partitions to create for \"%s\"", pp->relname),
-					 errhint("Use a later start_at or a longer interval.")));
+			pm_too_many_partitions(pp);
 		pm_create_partition(pp, p, gap_end, rescue, batch);
 		p = gap_end;
+	}
+}
+
+/*
+ * Before creating anything: error out when filling from slot s up to raw
+ * hi would create more partitions than the limit allows, so that a far
+ * start_at or a huge premake fails at once instead of after creating
+ * (and then rolling back) PM_MAX_NEW_PARTITIONS partitions.  Counts the
+ * slots no existing partition covers whole; pure arithmetic.
+ */
+static void
+pm_check_fill_size(const PmParent *pp, Timestamp s, int64 hi)
+{
+	int			todo = pp->ncreated;
+
+	for (;;)
+	{
+		Timestamp	next = pm_slot_start(pp, s, 1);
+		int64		slo = pm_to_raw(pp, s);
+		int			i;
+
+		if (slo >= hi)
+			return;
+		i = pm_first_ending_after(pp, slo);
+		if (!(i < pp->nparts && pp->parts[i].lo <= slo &&
+			  pp->parts[i].hi >= pm_to_raw(pp, next)) &&
+			++todo > PM_MAX_NEW_PARTITIONS)
+			pm_too_many_partitions(pp);
+		s = next;
+		CHECK_FOR_INTERRUPTS();
 	}
 }
 
@@ -949,6 +993,7 @@ pm_fill(PmParent *pp, int64 lo, int64 hi, bool rescue, int batch)
 {
 	Timestamp	s = pm_slot_start(pp, pm_to_local(pp, lo), 0);
 
+	pm_check_fill_size(pp, s, hi);
 	for (;;)
 	{
 		Timestamp	next = pm_slot_start(pp, s, 1);
@@ -1557,6 +1602,12 @@ pm_check_create_args(const PmConfig *cfg)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("premake must be at least 1"),
+				 errdetail("premake is the number of partitions kept ahead of the current one; %d was given.",
+						   cfg->premake)));
+	if (cfg->premake > PM_MAX_NEW_PARTITIONS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("premake must be at most %d", PM_MAX_NEW_PARTITIONS),
 				 errdetail("premake is the number of partitions kept ahead of the current one; %d was given.",
 						   cfg->premake)));
 	if (cfg->has_retention &&

@@ -64,6 +64,23 @@ SELECT cognomega.create_parent('good', 'created_at', '1 day', 0);
 \echo :LAST_ERROR_SQLSTATE
 SELECT cognomega.create_parent('good', 'created_at', '1 day', -3);
 \echo :LAST_ERROR_SQLSTATE
+-- premake too large to ever be created: 22023 at once, not after creating
+-- (and rolling back) 100000 partitions; a start_at so far back that the
+-- partitions up to now exceed the limit: 54000 before creating any (the
+-- statement_timeout turns a slow failure into 57014, so this test fails)
+SET statement_timeout = '10s';
+SELECT cognomega.create_parent('good', 'created_at', '1 day', 2147483647);
+\echo :LAST_ERROR_SQLSTATE
+SELECT cognomega.create_parent('good', 'created_at', '1 day', 100001);
+\echo :LAST_ERROR_SQLSTATE
+SELECT cognomega.create_parent('good', 'created_at', '1 day',
+                               start_at => '4714-11-24 00:00:00+00 BC');
+\echo :LAST_ERROR_SQLSTATE
+SELECT cognomega.create_parent('good', 'created_at', '1 hour',
+                               start_at => now() - interval '12 years');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS partitions_left FROM pg_inherits WHERE inhparent = 'good'::regclass;
+RESET statement_timeout;
 -- retention <= 0: 22023
 SELECT cognomega.create_parent('good', 'created_at', '1 day', 2, retention => '-1 day');
 \echo :LAST_ERROR_SQLSTATE
@@ -113,6 +130,18 @@ SELECT * FROM cognomega.show_partitions('plain');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM cognomega.show_partitions('by_list');
 \echo :LAST_ERROR_SQLSTATE
+-- a relation that no longer exists (or never did): 42P01 naming the OID
+CREATE TABLE gone (created_at timestamptz);
+SELECT 'gone'::regclass::oid AS gone_oid \gset
+DROP TABLE gone;
+\set VERBOSITY sqlstate
+SELECT * FROM cognomega.run_maintenance(:gone_oid::oid::regclass);
+\echo :LAST_ERROR_SQLSTATE
+SELECT :'LAST_ERROR_MESSAGE' ~ '^table with OID [0-9]+ does not exist$' AS names_the_oid;
+SELECT cognomega.partition_data(:gone_oid::oid::regclass);
+\echo :LAST_ERROR_SQLSTATE
+SELECT :'LAST_ERROR_MESSAGE' ~ '^table with OID [0-9]+ does not exist$' AS names_the_oid;
+\set VERBOSITY default
 -- undo_parent of an unmanaged table: false, no error
 SELECT cognomega.undo_parent('plain');
 -- STRICT functions return NULL on NULL
