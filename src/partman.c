@@ -1561,6 +1561,9 @@ cognomega_run_maintenance(PG_FUNCTION_ARGS)
 	ListCell   *lc,
 			   *lp;
 
+	/* NULL means every parent; '-' (OID 0) names no table */
+	if (!PG_ARGISNULL(0) && !OidIsValid(parent))
+		pm_not_managed(parent);
 	InitMaterializedSRF(fcinfo, 0);
 	memset(&res, 0, sizeof(res));
 	SPI_connect();

@@ -90,7 +90,8 @@ CREATE FUNCTION cognomega.rate_between(cur bigint, prev bigint, span interval)
 RETURNS double precision
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN CASE WHEN cur >= prev AND span > '0'::interval
-			THEN (cur - prev)::double precision / pg_catalog.date_part('epoch', span)
+			THEN (cur::double precision - prev::double precision)
+				 / pg_catalog.date_part('epoch', span)
 	   END;
 
 -- Rates between consecutive rows; NULL where a counter went backwards

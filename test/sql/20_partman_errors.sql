@@ -141,6 +141,9 @@ SELECT :'LAST_ERROR_MESSAGE' ~ '^table with OID [0-9]+ does not exist$' AS names
 SELECT cognomega.partition_data(:gone_oid::oid::regclass);
 \echo :LAST_ERROR_SQLSTATE
 SELECT :'LAST_ERROR_MESSAGE' ~ '^table with OID [0-9]+ does not exist$' AS names_the_oid;
+-- '-' (OID 0) names no table: 42P01, not "every parent" as NULL means
+SELECT * FROM cognomega.run_maintenance('-');
+\echo :LAST_ERROR_SQLSTATE
 \set VERBOSITY default
 -- undo_parent of an unmanaged table: false, no error
 SELECT cognomega.undo_parent('plain');

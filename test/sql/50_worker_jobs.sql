@@ -83,4 +83,5 @@ DELETE FROM cognomega.alerts WHERE kind = 'WK_TEST';
 -- rates between stats rows; counters going backwards give NULL, not a negative rate
 SELECT cognomega.rate_between(150, 100, interval '10 seconds') AS rate,
        cognomega.rate_between(50, 100, interval '10 seconds') AS after_reset,
-       cognomega.rate_between(150, NULL, interval '10 seconds') AS first_row;
+       cognomega.rate_between(150, NULL, interval '10 seconds') AS first_row,
+       cognomega.rate_between(9223372036854775807, -9223372036854775808, interval '1 second') AS widest;
