@@ -1182,9 +1182,7 @@ pm_record_run(Oid relid, const char *error)
 
 	values[0] = ObjectIdGetDatum(relid);
 	values[1] = error ? CStringGetTextDatum(error) : (Datum) 0;
-	pm_config_exec(error ?
-				   "UPDATE cognomega.part_config SET last_error = $2 WHERE parent " PM_EQ_PARENT :
-				   "UPDATE cognomega.part_config SET last_maintenance = pg_catalog.now(), last_error = $2 "
+	pm_config_exec("UPDATE cognomega.part_config SET last_maintenance = pg_catalog.now(), last_error = $2 "
 				   "WHERE parent " PM_EQ_PARENT,
 				   2, types, values, nulls);
 }
@@ -1441,24 +1439,6 @@ pm_may_maintain(Oid relid)
 	return ok;
 }
 
-static bool
-pm_is_due(const PmConfig *cfg)
-{
-	TimestampTz now = GetCurrentTimestamp();
-	TimestampTz due;
-
-	if (!cfg->has_last)
-		return true;
-	if (cfg->has_maint_interval)
-		due = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
-													  TimestampTzGetDatum(cfg->last_maintenance),
-													  IntervalPGetDatum(&cfg->maint_interval)));
-	else
-		due = TimestampTzPlusMilliseconds(cfg->last_maintenance,
-										  (int64) cognomega_maintenance_interval_s * 1000);
-	return now >= due;
-}
-
 /* ------------------------------------------------------------------------
  * run_maintenance
  * ------------------------------------------------------------------------
@@ -1466,16 +1446,13 @@ pm_is_due(const PmConfig *cfg)
 
 typedef struct PmRunResult
 {
-	int			failed;
-	int64		nactions;
-	char	   *first_error;
 	List	   *rows;			/* PmAction with partition, and parent */
 	List	   *row_parents;	/* Oid per row */
 } PmRunResult;
 
 /* Maintain the given configs; SPI must be connected */
 static void
-pm_run(List *configs, bool only_due, PmRunResult *res)
+pm_run(List *configs, PmRunResult *res)
 {
 	ListCell   *lc;
 
@@ -1486,16 +1463,12 @@ pm_run(List *configs, bool only_due, PmRunResult *res)
 		char	   *err = NULL;
 		ListCell   *la;
 
-		if (only_due && !pm_is_due(cfg))
-			continue;
 		memset(&pp, 0, sizeof(pp));
-		if (!pm_maintain_guarded(cfg, &pp, &err) && res->failed++ == 0)
-			res->first_error = err;
+		(void) pm_maintain_guarded(cfg, &pp, &err);	/* WARNING, last_error */
 		foreach(la, pp.actions)
 		{
 			res->rows = lappend(res->rows, lfirst(la));
 			res->row_parents = lappend_oid(res->row_parents, cfg->parent);
-			res->nactions++;
 		}
 	}
 }
@@ -1514,23 +1487,6 @@ pm_filter_maintainable(List *configs)
 			out = lappend(out, cfg);
 	}
 	return out;
-}
-
-int
-partman_run_maintenance_all(bool only_due, int64 *nactions, char **first_error)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-	PmRunResult res;
-
-	memset(&res, 0, sizeof(res));
-	SPI_connect();
-	pm_run(pm_filter_maintainable(pm_load_configs(InvalidOid)), only_due, &res);
-	if (first_error && res.first_error)
-		*first_error = MemoryContextStrdup(cxt, res.first_error);
-	SPI_finish();
-	if (nactions)
-		*nactions = res.nactions;
-	return res.failed;
 }
 
 /* the parent asked for (owner and managed, or an error), or all the caller may maintain */
@@ -1568,7 +1524,7 @@ cognomega_run_maintenance(PG_FUNCTION_ARGS)
 	memset(&res, 0, sizeof(res));
 	SPI_connect();
 	configs = pm_configs_to_maintain(parent);
-	pm_run(configs, false, &res);
+	pm_run(configs, &res);
 	forboth(lc, res.rows, lp, res.row_parents)
 	{
 		PmAction   *a = lfirst(lc);

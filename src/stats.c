@@ -27,17 +27,22 @@
  *
  * MISSING_FUTURE_PARTITIONS is not raised merely because premade_ahead <
  * premake: every partition boundary that passes takes one off until the
- * parent's next maintenance, which is not a fault.  A parent short of
- * partitions is raised only when maintenance should already have made them
- * (stats_late_parents): it never ran (last_maintenance NULL), its last run
- * failed (last_error), it is overdue (last_maintenance + its interval + a
- * grace of a tenth of the interval, at least a minute, has passed), or
- * fewer than premake partitions start after last_maintenance -- more are
- * missing than the boundaries passed since that run explain (a future
- * partition dropped, premake raised).  A maintenance run that succeeds
- * leaves premake partitions starting after its own start, so with the
- * worker on time none of these holds.
- *
+ * parent's next maintenance, which is not a fault.  It is raised when
+ * maintenance should already have made the partitions, or will come too
+ * late for them (stats_late_parents).  With due = last_maintenance + its
+ * interval + a grace of a tenth of the interval (at least a minute): short
+ * of partitions and never maintained, or overdue (now > due), or fewer than
+ * premake partitions start after last_maintenance (that run did not make
+ * them: creating failed or was skipped, a future partition was dropped,
+ * premake raised); or, short or not, the newest partition ends before the
+ * next run is expected (last_maintenance + interval, no grace: premake x
+ * the partition interval is shorter than the maintenance interval, and
+ * rows will reach the default partition before that run).
+ * last_maintenance is stamped by every run that was not skipped whole, and
+ * a successful creating step leaves premake partitions starting after it,
+ * so with the worker on time and a sound premake none of these holds; a
+ * failing retention alone does not raise it.
+
  * One open alert per (kind, subject) is enforced by the partial unique
  * index alerts_one_open: a condition is raised with INSERT .. ON CONFLICT
  * (refreshing value and last_seen), and resolved by the first run that no
@@ -203,7 +208,7 @@ stats_read_counters(StatsCounters *c, int hits_col, int misses_col)
 	"         FROM pg_catalog.pg_stat_activity" \
 	"        WHERE datname = pg_catalog.current_database() AND backend_type = 'client backend'" \
 	"        GROUP BY 1)," \
-	" m AS (SELECT s.parent::pg_catalog.text AS tbl, s.rows_in_default, s.premade_ahead," \
+	" m AS (SELECT s.parent::pg_catalog.text AS tbl, s.rows_in_default, s.premade_ahead, s.newest_end," \
 	"              (SELECT c.premake FROM cognomega.part_config c WHERE c.parent OPERATOR(pg_catalog.=) s.parent) AS premake," \
 	"              (SELECT pg_catalog.sum(pg_catalog.pg_total_relation_size(t.relid))" \
 	"                 FROM pg_catalog.pg_partition_tree(s.parent) t WHERE t.isleaf) AS size," \
@@ -226,7 +231,8 @@ stats_read_counters(StatsCounters *c, int hits_col, int misses_col)
 	"        (SELECT COALESCE(pg_catalog.jsonb_object_agg(tbl," \
 	"                 pg_catalog.jsonb_build_object('size', size, 'dead_tuples', dead," \
 	"                                               'rows_in_default', rows_in_default," \
-	"                                               'premade_ahead', premade_ahead, 'premake', premake)), '{}')" \
+	"                                               'premade_ahead', premade_ahead, 'premake', premake," \
+	"                                               'newest_end', newest_end)), '{}')" \
 	"           FROM m)" \
 	"   FROM c LEFT JOIN d ON true" \
 	" RETURNING cache_hits, cache_misses, managed_tables"
@@ -289,24 +295,34 @@ stats_window_hit_ratio(const StatsCounters *prev, const StatsCounters *cur)
 }
 
 /*
- * The managed parents short of future partitions ($1: the row's
- * managed_tables), with whether the clock alone cannot explain it (never
- * maintained, last run failed, overdue; $2: the interval in seconds of
- * parents without their own, cognomega.maintenance_interval, or its
- * default of an hour when the job is off and maintenance is scheduled
- * elsewhere, e.g. by pg_cron @hourly).
+ * The managed parents that are short of future partitions, or whose
+ * partitions end before their next maintenance is due ($1: the row's
+ * managed_tables; $2: the interval in seconds of parents without their own,
+ * cognomega.maintenance_interval, or its default of an hour when the job is
+ * off and maintenance is scheduled elsewhere, e.g. by pg_cron @hourly).
+ * Column 6: true when the clock alone cannot explain it: never maintained,
+ * maintenance overdue (past next + grace), or the partitions end before
+ * the next run (next = last_maintenance + interval: premake x the
+ * partition interval is shorter than the maintenance interval).  Operators
+ * are qualified: a superuser runs this.
  */
 #define STATS_SHORT_PARENTS \
 	"SELECT c.parent::pg_catalog.oid, c.parent::pg_catalog.text, c.time_zone, c.premake," \
 	"       c.last_maintenance," \
-	"       c.last_maintenance IS NULL OR c.last_error IS NOT NULL" \
-	"       OR pg_catalog.now() > c.last_maintenance + i.iv" \
-	"                             + GREATEST(i.iv * 0.1, interval '1 minute')" \
+	"       c.last_maintenance IS NULL" \
+	"       OR pg_catalog.now() OPERATOR(pg_catalog.>) d.due" \
+	"       OR n.newest_end OPERATOR(pg_catalog.<) d.next" \
 	"  FROM cognomega.part_config c" \
-	"  JOIN pg_catalog.jsonb_each($1) m ON m.key = c.parent::pg_catalog.text" \
+	"  JOIN pg_catalog.jsonb_each($1) m ON m.key OPERATOR(pg_catalog.=) c.parent::pg_catalog.text" \
+	"  CROSS JOIN LATERAL (SELECT (m.value OPERATOR(pg_catalog.->>) 'premade_ahead')::pg_catalog.int4," \
+	"                             (m.value OPERATOR(pg_catalog.->>) 'newest_end')::pg_catalog.timestamptz) n(ahead, newest_end)" \
 	"  CROSS JOIN LATERAL (SELECT COALESCE(c.maintenance_interval," \
 	"                                      pg_catalog.make_interval(secs => $2))) i(iv)" \
-	" WHERE (m.value->>'premade_ahead')::int < c.premake"
+	"  CROSS JOIN LATERAL (SELECT c.last_maintenance OPERATOR(pg_catalog.+) i.iv) d0(next)" \
+	"  CROSS JOIN LATERAL (SELECT d0.next," \
+	"                             d0.next OPERATOR(pg_catalog.+) GREATEST(i.iv OPERATOR(pg_catalog.*) 0.1::pg_catalog.float8," \
+	"                                                                     '1 minute'::pg_catalog.interval)) d(next, due)" \
+	" WHERE n.ahead OPERATOR(pg_catalog.<) c.premake OR n.newest_end OPERATOR(pg_catalog.<) d.next"
 
 /*
  * The subjects (parent as text) for which MISSING_FUTURE_PARTITIONS holds:
@@ -357,8 +373,7 @@ stats_late_parents(Datum managed)
 	"   UNION ALL" \
 	"   SELECT 'MISSING_FUTURE_PARTITIONS', tbl, (v->>'premade_ahead')::float8," \
 	"          (v->>'premake')::float8" \
-	"     FROM mt WHERE (v->>'premade_ahead')::int < (v->>'premake')::int" \
-	"      AND tbl = ANY($4)" \
+	"     FROM mt WHERE tbl = ANY($4)" \
 	"   UNION ALL" \
 	"   SELECT 'INVALID_INDEX', i.indexrelid::pg_catalog.regclass::pg_catalog.text, NULL, NULL" \
 	"     FROM pg_catalog.pg_index i" \

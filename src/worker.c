@@ -75,6 +75,7 @@
 #define WK_BACKOFF_MIN_MS	1000	/* restart of a dead worker */
 #define WK_BACKOFF_MAX_MS	60000
 #define WK_MAX_SLEEP_MS		60000
+#define WK_MIN_HINT_MS		1000	/* a job's "due again" hint: no sooner */
 #define WK_TRANCHE			"cognomega_worker"
 
 typedef struct WkJobState
@@ -947,8 +948,10 @@ wk_worker_run(WkJobKind job, MemoryContext cxt)
 		proc_exit(0);			/* LOGged; the launcher checks again later */
 
 	next = wk_schedule(job, start);
+	/* a hint in the past (a parent failing every run) must not spin the loop */
 	if (res.due_hint != 0 && res.due_hint < next)
-		next = res.due_hint;
+		next = Max(res.due_hint,
+				   TimestampTzPlusMilliseconds(GetCurrentTimestamp(), WK_MIN_HINT_MS));
 	wk_status_end(wk_my_slot, job, &res, next == DT_NOEND ? 0 : next);
 	return next;
 }

@@ -48,8 +48,9 @@ SELECT count(*) AS in_default FROM ONLY rb_default;
 -- premade_ahead: the 4 of premake and the 2100 one
 SELECT premade_ahead, rows_in_default, needs_attention
   FROM cognomega.partition_status WHERE parent = 'rb'::regclass;
--- last_maintenance is the last run in which every step succeeded
-SELECT last_maintenance = '2001-01-01' AS last_maintenance_unchanged, last_error
+-- last_maintenance is the last run, failed step or not (so the worker
+-- retries once per interval, not in a loop); last_error names the step
+SELECT last_maintenance > '2001-01-01' AS last_maintenance_stamped, last_error
   FROM cognomega.part_config WHERE parent = 'rb'::regclass;
 
 -- the next run retries retention, and fails the same way; nothing to create

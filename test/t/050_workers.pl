@@ -156,6 +156,45 @@ wait_for(q{SELECT last_maintenance > now() - interval '1 minute' FROM cognomega.
 			WHERE parent = 'kept'::regclass},
 	'a parent within a tenth of its interval of being due is maintained');
 
+# --- a parent failing every run is retried once per interval, not in a loop -
+# retention of blk is blocked for good (a foreign key references its oldest
+# partition); blk has its own interval of an hour.  Each run stamps
+# last_maintenance, failed or not, so the job's "due again" hint is an hour
+# away; before, the hint stayed in the past and the worker ran the job in a
+# tight loop.  The stats job (every second) is the clock: over three of its
+# runs the maintenance job may run a few times, not hundreds.
+$node->safe_psql('postgres', q{
+	CREATE TABLE blk (ts timestamptz NOT NULL) PARTITION BY RANGE (ts);
+	SELECT cognomega.create_parent('blk', 'ts', '1 day', 2, now() - interval '10 days',
+	                               retention => '3 days');
+	DO $$
+	DECLARE old regclass := (SELECT partition FROM cognomega.show_partitions('blk')
+	                          ORDER BY range_start LIMIT 1);
+	BEGIN
+	  EXECUTE format('CREATE UNIQUE INDEX ON %s (ts)', old);
+	  EXECUTE format('CREATE TABLE blk_ref (ts timestamptz REFERENCES %s (ts))', old);
+	END $$;
+	UPDATE cognomega.part_config
+	   SET maintenance_interval = '1 hour', last_maintenance = now() - interval '2 hours'
+	 WHERE parent = 'blk'::regclass});
+wait_for(q{SELECT last_error LIKE 'retention: %'
+			 FROM cognomega.part_config WHERE parent = 'blk'::regclass},
+	'a blocked retention is recorded');
+is($node->safe_psql('postgres', q{SELECT last_maintenance > now() - interval '1 minute'
+		FROM cognomega.part_config WHERE parent = 'blk'::regclass}),
+	't', 'the failed run stamped last_maintenance');
+my $pm_runs = job('partition_maintenance', 'runs');
+$runs = job('stats', 'runs');
+wait_for("SELECT runs >= $runs + 3 FROM cognomega.job_status WHERE database = 'postgres' AND job = 'stats'",
+	'stats runs on');
+my $pm_more = job('partition_maintenance', 'runs') - $pm_runs;
+my $stats_more = job('stats', 'runs') - $runs;
+ok($pm_more <= $stats_more + 2,
+	"the maintenance job is not looping ($pm_more runs while stats ran $stats_more times)");
+$node->safe_psql('postgres', q{
+	SELECT cognomega.undo_parent('blk');
+	DROP TABLE blk_ref, blk});
+
 # --- killed workers come back -----------------------------------------------
 my $pid = job('stats', 'worker_pid');
 $node->safe_psql('postgres', "SELECT pg_terminate_backend($pid)");
