@@ -59,8 +59,8 @@ sub same_text
 }
 
 # what pg_dump leaves out (comments, which --no-comments drops, and the
-# privileges the scripts grant, which it leaves to the scripts), and the
-# config-dump tables by name
+# privileges the scripts grant, which it leaves to the scripts), the event
+# triggers in full, and the config-dump tables by name
 my $catalog = q{
 	WITH m AS (SELECT d.classid, d.objid FROM pg_depend d JOIN pg_extension e ON d.refobjid = e.oid
 	            WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
@@ -77,6 +77,10 @@ my $catalog = q{
 	  SELECT 'acl ' || pg_describe_object(m.classid, m.objid, 0) || ': ' ||
 	         coalesce((SELECT string_agg(i::text, ' ' ORDER BY i::text) FROM unnest(acl.a) i), '-')
 	    FROM m JOIN acl ON acl.classid = m.classid AND acl.oid = m.objid
+	  UNION ALL
+	  SELECT 'event trigger ' || evtname || ': ' || evtevent || ' ' || evtfoid::regprocedure::text
+	         || ' ' || evtenabled::text || ' ' || coalesce(evttags::text, '-')
+	    FROM pg_event_trigger
 	  UNION ALL
 	  SELECT 'acl schema cognomega: ' ||
 	         coalesce((SELECT string_agg(i::text, ' ' ORDER BY i::text) FROM unnest(nspacl) i), '-')
