@@ -267,8 +267,14 @@ cache_fence(void)
 {
 	if (IsolationUsesXactSnapshot())
 		return GetCurrentTransactionStartTimestamp();
-	/* taken when the statement arrived: before any snapshot it uses */
-	return Min(GetCurrentStatementStartTimestamp(), inval_now());
+	/*
+	 * The statement start precedes every snapshot of the statement, however
+	 * the caller computes; inval_fence() publishes a reading in the shared
+	 * clock, so every later commit lands above the fence even if the wall
+	 * clock steps backwards (safe for callers whose snapshot follows this
+	 * call: all of ours, see cache.h).
+	 */
+	return Min(GetCurrentStatementStartTimestamp(), inval_fence());
 }
 
 static void

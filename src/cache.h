@@ -29,7 +29,14 @@
 /* preloaded, shared memory attached, cognomega.cache_enabled, not in recovery */
 extern bool cache_usable(void);
 
-/* a fence to pass to cache_store; take it before computing the value */
+/*
+ * A fence to pass to cache_store; take it before computing the value.  In
+ * READ COMMITTED: the statement's start, and the shared clock is raised to
+ * at least it, so a value computed from a snapshot taken after this call
+ * (SPI with read_only = false takes one) stays correct even if the wall
+ * clock steps backwards.  Under REPEATABLE READ / SERIALIZABLE: the
+ * transaction's start (the wall clock, taken before its snapshot).
+ */
 extern TimestampTz cache_fence(void);
 
 /* a valid entry for key (palloc'd copy in CurrentMemoryContext) or NULL */

@@ -50,6 +50,7 @@ int			cognomega_stats_interval_s = 60;
 int			cognomega_stats_retention_min = 30 * 24 * 60;
 double		cognomega_alert_cache_hit_ratio = 0.7;
 int			cognomega_maintenance_lock_timeout_ms = 5000;
+int			cognomega_debug_clock_skew_ms = 0;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -271,6 +272,14 @@ cognomega_define_gucs(void)
 							&cognomega_maintenance_lock_timeout_ms,
 							5000, 0, INT_MAX,
 							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cognomega.debug_clock_skew",
+							"Developer option: shift the wall clock the cache's invalidation reads in this session.",
+							"Lets tests simulate a system clock stepped backwards.",
+							&cognomega_debug_clock_skew_ms,
+							0, -INT_MAX, INT_MAX,
+							PGC_SUSET, GUC_UNIT_MS | GUC_NOT_IN_SAMPLE,
 							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("cognomega");

@@ -47,9 +47,15 @@
  * the lookup reads generation >= g >= F: a miss.  Otherwise it reads
  * pending > 0: a miss.  A store is checked the same way (refused when the
  * check fails), but its correctness does not depend on that check: an entry
- * stored "too late" is simply never valid.  The only assumption is that
- * the wall clock does not run backwards between a fence and a later bump
- * (the clock's max() keeps generations monotonic in any case).
+ * stored "too late" is simply never valid.
+ *
+ * "W's bump g >= F": a bump is max(clock + 1, now).  A READ COMMITTED fence
+ * is min(statement start, inval_fence()), and inval_fence() raises the clock
+ * to max(clock, now) before the snapshot that computes the value is taken;
+ * so g > F even if the wall clock steps backwards in between.  Under REPEATABLE READ / SERIALIZABLE, and for
+ * cache_put, the fence is the transaction's start timestamp (the snapshot
+ * is the transaction's, taken after it): there, and only there, a backward
+ * step of the wall clock between that start and W's bump could let g < F.
  *
  * PREPARE TRANSACTION forgets the write set (nothing is visible yet);
  * COMMIT PREPARED, from any session and even after a restart, holds the
@@ -193,20 +199,43 @@ inval_slot_for_relation(Oid relid)
 	return inval_slot_of(MyDatabaseId, root);
 }
 
+/* the wall clock, as this session reads it (see cognomega.debug_clock_skew) */
+static TimestampTz
+inval_wall_now(void)
+{
+	return TimestampTzPlusMilliseconds(GetCurrentTimestamp(), cognomega_debug_clock_skew_ms);
+}
+
 TimestampTz
 inval_now(void)
 {
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz now = inval_wall_now();
 	uint64		clock = inval_shared ? pg_atomic_read_u64(&inval_shared->clock) : 0;
 
 	return Max(now, (TimestampTz) clock);
+}
+
+/*
+ * A fence no later bump can reach: max(clock, now), with the clock raised
+ * to it.  Every bump is then > it whatever the wall clock does afterwards.
+ * One CAS on the shared clock: for the miss path, never the hit path.
+ */
+TimestampTz
+inval_fence(void)
+{
+	uint64		now = (uint64) inval_wall_now();
+	uint64		old = pg_atomic_read_u64(&inval_shared->clock);
+
+	while (old < now && !pg_atomic_compare_exchange_u64(&inval_shared->clock, &old, now))
+		;
+	return (TimestampTz) Max(old, now);
 }
 
 /* advance the clock: max(clock + 1, now), returned */
 static uint64
 inval_clock_bump(void)
 {
-	uint64		now = (uint64) GetCurrentTimestamp();
+	uint64		now = (uint64) inval_wall_now();
 	uint64		old = pg_atomic_read_u64(&inval_shared->clock);
 	uint64		next;
 

@@ -33,6 +33,13 @@ extern uint32 inval_db_epoch_slot(void);
 extern TimestampTz inval_now(void);
 
 /*
+ * A fence published in the shared clock: every later commit bumps
+ * generations strictly above it, even if the wall clock steps backwards.
+ * For a value computed from a snapshot taken after this call.
+ */
+extern TimestampTz inval_fence(void);
+
+/*
  * true when no slot has a commit in flight and every generation is strictly
  * older than fence (the global epoch included)
  */
