@@ -74,8 +74,11 @@
 #include "storage/shmem.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/bytea.h"
+#include "utils/float.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/pg_locale.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -254,6 +257,15 @@ bool
 cache_attached(void)
 {
 	return cache_shared != NULL && !RecoveryInProgress();
+}
+
+int
+cache_output_settings(char *buf, size_t size)
+{
+	return snprintf(buf, size, "%s|%d|%d|%d|%d|%s",
+					pg_get_timezone_name(session_timezone), DateStyle,
+					IntervalStyle, extra_float_digits, bytea_output,
+					locale_monetary);
 }
 
 bool

@@ -26,6 +26,13 @@
 #include "datatype/timestamp.h"
 #include "utils/jsonb.h"
 
+/*
+ * The session settings that change how a value prints as jsonb (TimeZone,
+ * DateStyle, IntervalStyle, extra_float_digits, bytea_output, lc_monetary),
+ * for a cache key: snprintf into buf, returns the length it needed.
+ */
+extern int	cache_output_settings(char *buf, size_t size);
+
 /* preloaded, shared memory attached, cognomega.cache_enabled, not in recovery */
 extern bool cache_usable(void);
 

@@ -55,14 +55,11 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/bytea.h"
-#include "utils/float.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
-#include "utils/pg_locale.h"
 #include "utils/plancache.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -587,14 +584,21 @@ cq_analyze(CqPlan *cp, CachedPlanSource *ps, CachedPlan *cplan)
 	cp->memo_generation = cplan->generation;
 }
 
-/* the settings that change how rows print as jsonb */
+/* the settings that change how rows print as jsonb, and a newline */
 static void
 cq_append_settings(StringInfo buf)
 {
-	appendStringInfo(buf, "%s|%d|%d|%d|%d|%s\n",
-					 pg_get_timezone_name(session_timezone), DateStyle,
-					 IntervalStyle, extra_float_digits, bytea_output,
-					 locale_monetary);
+	int			n;
+
+	enlargeStringInfo(buf, 128);
+	n = cache_output_settings(buf->data + buf->len, buf->maxlen - buf->len);
+	if (n >= buf->maxlen - buf->len)	/* a long zone or locale name */
+	{
+		enlargeStringInfo(buf, n + 1);
+		(void) cache_output_settings(buf->data + buf->len, n + 1);
+	}
+	buf->len += n;
+	appendStringInfoChar(buf, '\n');
 }
 
 /*

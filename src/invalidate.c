@@ -206,15 +206,6 @@ inval_wall_now(void)
 	return TimestampTzPlusMilliseconds(GetCurrentTimestamp(), cognomega_debug_clock_skew_ms);
 }
 
-TimestampTz
-inval_now(void)
-{
-	TimestampTz now = inval_wall_now();
-	uint64		clock = inval_shared ? pg_atomic_read_u64(&inval_shared->clock) : 0;
-
-	return Max(now, (TimestampTz) clock);
-}
-
 /*
  * A fence no later bump can reach: max(clock, now), with the clock raised
  * to it.  Every bump is then > it whatever the wall clock does afterwards.

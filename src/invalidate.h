@@ -29,9 +29,6 @@ extern uint32 inval_slot_for_relation(Oid relid);
 /* the epoch slot of the current database */
 extern uint32 inval_db_epoch_slot(void);
 
-/* a fence: later commits bump generations to values >= it */
-extern TimestampTz inval_now(void);
-
 /*
  * A fence published in the shared clock: every later commit bumps
  * generations strictly above it, even if the wall clock steps backwards.

@@ -132,8 +132,6 @@ typedef struct PmConfig
 	Interval	retention;
 	bool		keep_table;
 	char	   *zone;
-	bool		has_maint_interval;
-	Interval	maint_interval;
 	bool		has_last;
 	TimestampTz last_maintenance;
 	char	   *last_error;
@@ -1381,12 +1379,9 @@ pm_config_from_tuple(HeapTuple tup, TupleDesc desc, PmConfig *cfg)
 	cfg->keep_table = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
 	cfg->zone = TextDatumGetCString(SPI_getbinval(tup, desc, 7, &isnull));
 	d = SPI_getbinval(tup, desc, 8, &isnull);
-	if ((cfg->has_maint_interval = !isnull))
-		cfg->maint_interval = *DatumGetIntervalP(d);
-	d = SPI_getbinval(tup, desc, 9, &isnull);
 	if ((cfg->has_last = !isnull))
 		cfg->last_maintenance = DatumGetTimestampTz(d);
-	d = SPI_getbinval(tup, desc, 10, &isnull);
+	d = SPI_getbinval(tup, desc, 9, &isnull);
 	cfg->last_error = isnull ? NULL : TextDatumGetCString(d);
 }
 
@@ -1403,7 +1398,7 @@ pm_load_configs(Oid parent)
 	values[0] = ObjectIdGetDatum(parent);
 	nulls[0] = OidIsValid(parent) ? ' ' : 'n';
 	pm_exec_args("SELECT parent::pg_catalog.oid, control, part_interval, premake, retention, "
-				 "retention_keep_table, time_zone, maintenance_interval, last_maintenance, last_error "
+				 "retention_keep_table, time_zone, last_maintenance, last_error "
 				 "FROM cognomega.part_config "
 				 "WHERE $1 IS NULL OR parent " PM_EQ_PARENT " ORDER BY parent::pg_catalog.oid",
 				 1, types, values, nulls);

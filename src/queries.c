@@ -53,14 +53,11 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/bytea.h"
-#include "utils/float.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/partcache.h"
-#include "utils/pg_locale.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -546,9 +543,9 @@ qry_uuid_text(const pg_uuid_t *id, char *buf)
 
 /*
  * "<prefix>:<schema oid>:<output settings>:<uuid>[:<extra>]"; false when too
- * long.  The output settings are those that change how to_jsonb renders a
- * column: TimeZone (every timestamptz), and for columns a DBA may add,
- * IntervalStyle, extra_float_digits, bytea_output and lc_monetary (money).
+ * long.  The output settings are cache_output_settings(), as for
+ * cached_query: TimeZone renders every timestamptz, the others columns a
+ * DBA may add (interval, float, bytea, money).
  */
 static bool
 qry_key(char *key, QryKind kind, Oid nsp, const pg_uuid_t *id, const char *extra)
@@ -557,12 +554,15 @@ qry_key(char *key, QryKind kind, Oid nsp, const pg_uuid_t *id, const char *extra
 	int			n;
 
 	qry_uuid_text(id, uuid);
-	n = snprintf(key, QRY_KEY_MAX, "%s:%u:%s/%d/%d/%d/%s:%s%s%s",
-				 qry_defs[kind].key_prefix, nsp,
-				 pg_get_timezone_name(session_timezone), IntervalStyle,
-				 extra_float_digits, bytea_output, locale_monetary, uuid,
-				 extra ? ":" : "", extra ? extra : "");
-	return n > 0 && n < QRY_KEY_MAX;
+	n = snprintf(key, QRY_KEY_MAX, "%s:%u:", qry_defs[kind].key_prefix, nsp);
+	if (n < 0 || n >= QRY_KEY_MAX)
+		return false;
+	n += cache_output_settings(key + n, QRY_KEY_MAX - n);
+	if (n >= QRY_KEY_MAX)
+		return false;
+	n += snprintf(key + n, QRY_KEY_MAX - n, ":%s%s%s", uuid,
+				  extra ? ":" : "", extra ? extra : "");
+	return n < QRY_KEY_MAX;
 }
 
 /* how an absent user or agent is cached: a JSON null */

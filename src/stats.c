@@ -318,10 +318,10 @@ stats_window_hit_ratio(const StatsCounters *prev, const StatsCounters *cur)
 	"                             (m.value OPERATOR(pg_catalog.->>) 'newest_end')::pg_catalog.timestamptz) n(ahead, newest_end)" \
 	"  CROSS JOIN LATERAL (SELECT COALESCE(c.maintenance_interval," \
 	"                                      pg_catalog.make_interval(secs => $2))) i(iv)" \
-	"  CROSS JOIN LATERAL (SELECT c.last_maintenance OPERATOR(pg_catalog.+) i.iv) d0(next)" \
-	"  CROSS JOIN LATERAL (SELECT d0.next," \
-	"                             d0.next OPERATOR(pg_catalog.+) GREATEST(i.iv OPERATOR(pg_catalog.*) 0.1::pg_catalog.float8," \
-	"                                                                     '1 minute'::pg_catalog.interval)) d(next, due)" \
+	"  CROSS JOIN LATERAL (SELECT c.last_maintenance OPERATOR(pg_catalog.+) i.iv," \
+	"                             c.last_maintenance OPERATOR(pg_catalog.+) i.iv OPERATOR(pg_catalog.+)" \
+	"                             GREATEST(i.iv OPERATOR(pg_catalog.*) 0.1::pg_catalog.float8," \
+	"                                      '1 minute'::pg_catalog.interval)) d(next, due)" \
 	" WHERE n.ahead OPERATOR(pg_catalog.<) c.premake OR n.newest_end OPERATOR(pg_catalog.<) d.next"
 
 /*
