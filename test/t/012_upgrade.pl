@@ -60,7 +60,10 @@ sub same_text
 
 # what pg_dump leaves out (comments, which --no-comments drops, and the
 # privileges the scripts grant, which it leaves to the scripts), the event
-# triggers in full, and the config-dump tables by name
+# triggers in full, the config-dump tables by name, and the column order of
+# the extension's tables: members() sorts the lines of the dump, which hides
+# it, and a restore of a table whose columns were added by an update in
+# another order than a fresh install has them fails (pg_partman#104)
 my $catalog = q{
 	WITH m AS (SELECT d.classid, d.objid FROM pg_depend d JOIN pg_extension e ON d.refobjid = e.oid
 	            WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
@@ -88,7 +91,15 @@ my $catalog = q{
 	  UNION ALL
 	  SELECT 'config ' || c::regclass || ' ' || coalesce(w, '')
 	    FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS u(c, w)
-	   WHERE e.extname = 'cognomega') s};
+	   WHERE e.extname = 'cognomega'
+	  UNION ALL
+	  SELECT 'columns ' || r.oid::regclass || ': ' ||
+	         (SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', '
+	                            ORDER BY a.attnum)
+	            FROM pg_attribute a
+	           WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped)
+	    FROM m JOIN pg_class r ON m.classid = 'pg_class'::regclass AND r.oid = m.objid
+	   WHERE r.relkind IN ('r', 'p')) s};
 
 $node->safe_psql('postgres', 'CREATE DATABASE fresh');
 $node->safe_psql('fresh', 'CREATE EXTENSION cognomega');
