@@ -170,6 +170,18 @@ cache_check_dep(Oid relid)
 				 errdetail("Only tables, partitioned tables, materialized views and foreign tables are dependencies."),
 				 relkind == RELKIND_VIEW ?
 				 errhint("Declare the tables the view reads.") : 0));
+
+	/*
+	 * The caller must be able to read it (the table or any column, and its
+	 * schema), as a hit checks: otherwise the entry going away would tell
+	 * when a table the caller cannot read was written.
+	 */
+	cache_check_schema_usage(relid);
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK &&
+		pg_attribute_aclcheck_all(relid, GetUserId(), ACL_SELECT,
+								  ACLMASK_ANY) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(relkind),
+					   get_rel_name(relid));
 }
 
 static Oid *
