@@ -348,6 +348,33 @@ cognomega_cache_stats(PG_FUNCTION_ARGS)
 													  values, nulls)));
 }
 
+PG_FUNCTION_INFO_V1(cognomega_cache_role_stats);
+
+/* the share of the cache each role's entries occupy (cache_role_stats) */
+Datum
+cognomega_cache_role_stats(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	CacheRoleStats *st;
+	int			n;
+
+	cognomega_require_preload("cache_role_stats");
+	InitMaterializedSRF(fcinfo, 0);
+	st = palloc(sizeof(CacheRoleStats) * CACHE_MAX_ROLE_STATS);
+	n = cache_read_role_stats(st, CACHE_MAX_ROLE_STATS);
+	for (int i = 0; i < n; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {0};
+
+		values[0] = ObjectIdGetDatum(st[i].role);
+		values[1] = Int64GetDatum((int64) st[i].entries);
+		values[2] = Int64GetDatum((int64) st[i].bytes);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
 /* ---- cached_query: per-backend plans ---- */
 
 static void

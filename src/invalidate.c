@@ -22,9 +22,15 @@
  * A backend collects the slots it writes in a local write set: the
  * ExecutorStart hook sees every INSERT/UPDATE/DELETE/MERGE (also those run
  * by triggers, FK cascades, functions and writable CTEs: they start
- * executors of their own), the ProcessUtility hook sees COPY FROM, TRUNCATE
- * and DDL (anything that is not on a short harmless list bumps the
- * database's epoch).  Then, from the transaction callback:
+ * executors of their own), the ProcessUtility hook sees COPY FROM and
+ * TRUNCATE, and the object access hook sees what DDL creates, alters or
+ * drops: a relation or what belongs to one (column, constraint, trigger,
+ * rule, row type, ...) marks the relation's slot, a temporary object or a
+ * new relation nothing, any other object (function, type, schema, ...) the
+ * database's epoch.  DDL that finds nothing to do (DROP ... IF EXISTS)
+ * reports nothing, so invalidates nothing.  Utility statements whose
+ * effects that hook may not report, and are not on a short harmless list,
+ * bump the database's epoch.  Then, from the transaction callback:
  *
  *	PRE_COMMIT	pending += 1 on each written slot (before the commit record,
  *				so before any other session can see the commit)

@@ -109,6 +109,17 @@ SELECT cognomega.cache_put('oracle', '1', NULL, ARRAY['cache_fair.u'::regclass])
 SELECT cognomega.cache_put('oracle', '1') AS put_no_deps;
 RESET ROLE;
 
+-- the review's attack: a role without privileges cannot empty the others'
+-- entries with DDL that changes nothing, or its own temporary tables
+SELECT fill();
+SET ROLE cognomega_fair_r2;
+DROP TABLE IF EXISTS no_such_table;
+DROP FUNCTION IF EXISTS no_such_function();
+CREATE TEMP TABLE mine (id int);
+DROP TABLE mine;
+RESET ROLE;
+SELECT served() AS after_unprivileged_ddl;
+
 DROP SCHEMA cache_fair CASCADE;
 DROP OWNED BY cognomega_fair_r1, cognomega_fair_r2;
 DROP ROLE cognomega_fair_r1;
