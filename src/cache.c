@@ -51,6 +51,11 @@
  *   partition lock.  Its bytes never change while it is LIVE.
  * - Statistics are pg_atomic counters per partition (no shared hot line);
  *   entry usage counts are pg_atomic too.
+ * - Each role's share (cognomega.cache_role_quota) is a pg_atomic account:
+ *   a store reserves its entry and chunks there before taking space, and
+ *   evicts the role's own entries (partition lock, as any eviction) while
+ *   the account is over quota; removal gives them back.  No lock of its
+ *   own; lookups never touch it.
  * - No ereport while holding a lock except palloc failure, which error
  *   recovery (LWLockReleaseAll) cleans up.
  *
