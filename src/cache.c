@@ -69,8 +69,10 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "port/atomics.h"
+#include "replication/walsender.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
+#include "storage/proc.h"
 #include "storage/shmem.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -274,11 +276,44 @@ cache_usable(void)
 	return cognomega_cache_enabled && cache_attached();
 }
 
+/*
+ * SET TRANSACTION SNAPSHOT ran in this transaction (its local id is kept, so
+ * no reset is needed at transaction end).
+ */
+static LocalTransactionId cache_import_lxid = InvalidLocalTransactionId;
+
+void
+cache_note_snapshot_import(void)
+{
+	cache_import_lxid = MyProc->lxid;
+}
+
+/*
+ * The transaction's snapshot was not taken by this transaction: imported
+ * with SET TRANSACTION SNAPSHOT, or a walsender's USE_SNAPSHOT.  Then it may
+ * be older than the transaction's start, which is no fence for it, and no
+ * clock reading orders it against commits: such a transaction neither
+ * stores nor is served entries with dependencies.
+ */
+bool
+cache_snapshot_foreign(void)
+{
+	return (cache_import_lxid != InvalidLocalTransactionId &&
+			cache_import_lxid == MyProc->lxid) ||
+		(am_walsender && IsolationUsesXactSnapshot());
+}
+
+TimestampTz
+cache_xact_fence(void)
+{
+	return cache_snapshot_foreign() ? 0 : GetCurrentTransactionStartTimestamp();
+}
+
 TimestampTz
 cache_fence(void)
 {
 	if (IsolationUsesXactSnapshot())
-		return GetCurrentTransactionStartTimestamp();
+		return cache_xact_fence();
 	/*
 	 * The statement start precedes every snapshot of the statement, however
 	 * the caller computes; inval_fence() publishes a reading in the shared
@@ -556,7 +591,8 @@ cache_entry_valid(const CacheEntry *e, const CacheDep *deps)
 	if (inval_written_by_me(slots, e->ndeps))
 		return false;
 	if (IsolationUsesXactSnapshot() &&
-		e->fence > GetCurrentTransactionStartTimestamp())
+		(e->fence > GetCurrentTransactionStartTimestamp() ||
+		 (e->ndeps > 0 && cache_snapshot_foreign())))
 		return false;
 	/* SSI must see the reads behind a dependent value: compute it */
 	if (IsolationIsSerializable() && e->ndeps > 0)
