@@ -23,7 +23,10 @@
  * serves an entry only when it has not expired, every slot is valid for the
  * fence, this transaction wrote none of them, and, under REPEATABLE READ,
  * the fence is no later than the transaction's start (nothing committed
- * after our snapshot can be in it).  SERIALIZABLE transactions are not
+ * after our snapshot can be in it).  A transaction that imported its
+ * snapshot (SET TRANSACTION SNAPSHOT) has no fence: its snapshot may be
+ * older than its start, so it neither stores nor is served entries with
+ * dependencies.  SERIALIZABLE transactions are not
  * served entries with dependencies at all: SSI has to see their reads.  Then the caller's SELECT
  * privilege on each dependency is checked, so a REVOKE is never answered
  * from the cache.  Relations with row-level security, temporary relations

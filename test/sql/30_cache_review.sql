@@ -19,6 +19,10 @@ SELECT format('dbname=%s user=%s port=%s host=%s', current_database(),
               current_user, current_setting('port'),
               split_part(current_setting('unix_socket_directories'), ',', 1))
     AS conn \gset
+SELECT format('dbname=postgres user=%s port=%s host=%s', current_user,
+              current_setting('port'),
+              split_part(current_setting('unix_socket_directories'), ',', 1))
+    AS conn_pg \gset
 SELECT dblink_connect('rv_exp', :'conn');
 SELECT dblink_connect('rv_imp', :'conn');
 
@@ -63,7 +67,9 @@ SELECT * FROM dblink('rv_imp', $$
 SELECT dblink_exec('rv_imp', 'COMMIT');
 
 -- 2. a hit re-checks EXECUTE on the functions the query calls (and USAGE on
--- their schemas), as the executor and the parser would.
+-- their schemas), as the executor and the parser would.  The membership is
+-- revoked from another database: that invalidates nothing here (role DDL in
+-- this database does, below), so the entries are still valid.
 -- the SQLSTATE and message of q's error
 CREATE FUNCTION cache_rv.err(q text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
@@ -90,18 +96,27 @@ SELECT cognomega.cached_query('SELECT cache_rv.bonus(id) AS b FROM cache_rv.emp 
 SELECT cognomega.cached_query('SELECT cache_rv_pay.salary(id) AS s FROM cache_rv.emp ORDER BY id');
 SELECT cognomega.cached_query('SELECT cache_rv.bonus(id) AS b FROM cache_rv.emp ORDER BY id');
 RESET ROLE;
-REVOKE cognomega_rv_payroll FROM cognomega_rv_alice;
+SELECT dblink_exec(:'conn_pg', 'REVOKE cognomega_rv_payroll FROM cognomega_rv_alice');
 SET ROLE cognomega_rv_alice;
 SELECT cache_rv.err($$SELECT cache_rv.bonus(id) AS b FROM cache_rv.emp ORDER BY id$$);
 SELECT cache_rv.err($$SELECT cognomega.cached_query('SELECT cache_rv.bonus(id) AS b FROM cache_rv.emp ORDER BY id')$$);
 SELECT cache_rv.err($$SELECT cache_rv_pay.salary(id) AS s FROM cache_rv.emp ORDER BY id$$);
 SELECT cache_rv.err($$SELECT cognomega.cached_query('SELECT cache_rv_pay.salary(id) AS s FROM cache_rv.emp ORDER BY id')$$);
 RESET ROLE;
--- granted again: served again
+-- granted again: served again (a hit)
+SELECT dblink_exec(:'conn_pg', 'GRANT cognomega_rv_payroll TO cognomega_rv_alice');
+SELECT cognomega.cache_reset_stats();
+SET ROLE cognomega_rv_alice;
+SELECT cognomega.cached_query('SELECT cache_rv.bonus(id) AS b FROM cache_rv.emp ORDER BY id');
+RESET ROLE;
+SELECT hits FROM cognomega.cache_stats;
+-- a membership change in this database is DDL: it invalidates (a miss)
+REVOKE cognomega_rv_payroll FROM cognomega_rv_alice;
 GRANT cognomega_rv_payroll TO cognomega_rv_alice;
 SET ROLE cognomega_rv_alice;
 SELECT cognomega.cached_query('SELECT cache_rv.bonus(id) AS b FROM cache_rv.emp ORDER BY id');
 RESET ROLE;
+SELECT hits, misses FROM cognomega.cache_stats;
 
 -- 3. functions reached outside expression nodes count for the volatility
 -- rule: an aggregate's transition function, a cast to json used by the
