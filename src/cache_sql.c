@@ -18,16 +18,21 @@
  *
  * Whether a query may be cached is decided from the plan and the analyzed
  * query: a plain SELECT, no FOR UPDATE, no writable CTE, no mutable
- * (volatile or stable, e.g. now()) function, no TABLESAMPLE, no relation
- * with row-level security, no temporary table, catalog, sequence or foreign
- * table.  Other queries run normally and are not stored.  On a hit the
- * executor's own permission check runs on the plan's range table, so a
- * REVOKE yields the usual error.
+ * (volatile or stable, e.g. now()) function, also among those called
+ * without an expression node (aggregate support functions, sort/group
+ * operators, domain checks, what to_jsonb calls on the output), no
+ * TABLESAMPLE, no relation with row-level security, no temporary table,
+ * catalog, sequence or foreign table, no function, operator or type in a
+ * temporary schema.  Other queries run normally and are not stored.  On a
+ * hit the executor's own permission check runs on the plan's range table,
+ * then USAGE on the schemas the text names and EXECUTE on the functions it
+ * calls, so a REVOKE yields the usual error.
  *
  * The value is a jsonb array with one object per row (to_jsonb of the row).
  * Output settings that change that text (TimeZone, DateStyle,
- * IntervalStyle, extra_float_digits, bytea_output, lc_monetary) are part
- * of the key.
+ * IntervalStyle, extra_float_digits, bytea_output, lc_monetary) and those
+ * that change how the text parses are part of the key; the kept plan is
+ * parsed again when they change.
  *
  * Locking: none of its own; see cache.c.
  *
