@@ -40,6 +40,7 @@
  */
 #include "postgres.h"
 
+#include "access/gin.h"
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
@@ -78,7 +79,6 @@
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 #include "utils/xml.h"
-#include "access/gin.h"
 
 #include "cognomega.h"
 #include "compat.h"
@@ -416,7 +416,7 @@ cq_init(void)
 						   &ctl, HASH_ELEM | HASH_BLOBS);
 }
 
-/* forget what was learnt from the last generic plan */
+/* pfree p, or keep it for cq_bury() while a cached_query runs */
 static void
 cq_free_mem(void *p)
 {
@@ -469,6 +469,7 @@ cq_bury(void)
 	cq_dead_mem = NIL;
 }
 
+/* forget what was learnt from the last generic plan */
 static void
 cq_forget_analysis(CqPlan *cp)
 {
@@ -804,11 +805,10 @@ cq_scan_output_type(CqScan *cx, Oid typid, int depth)
 	bool		isvarlena;
 
 	cq_scan_type(cx, typid);
-	if (depth > 16 || !cx->cacheable)
-	{
-		cx->cacheable = depth <= 16 && cx->cacheable;
+	if (depth > 16)
+		cx->cacheable = false;	/* too deep to follow */
+	if (!cx->cacheable)
 		return;
-	}
 	if (base == RECORDOID || base == RECORDARRAYOID)
 	{
 		cx->cacheable = false;	/* its fields' types are not known here */
