@@ -23,7 +23,10 @@
  * serves an entry only when it has not expired, every slot is valid for the
  * fence, this transaction wrote none of them, and, under REPEATABLE READ,
  * the fence is no later than the transaction's start (nothing committed
- * after our snapshot can be in it).  SERIALIZABLE transactions are not
+ * after our snapshot can be in it).  A transaction that imported its
+ * snapshot (SET TRANSACTION SNAPSHOT) has no fence: its snapshot may be
+ * older than its start, so it neither stores nor is served entries with
+ * dependencies.  SERIALIZABLE transactions are not
  * served entries with dependencies at all: SSI has to see their reads.  Then the caller's SELECT
  * privilege on each dependency is checked, so a REVOKE is never answered
  * from the cache.  Relations with row-level security, temporary relations
@@ -74,8 +77,10 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "port/atomics.h"
+#include "replication/walsender.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
+#include "storage/proc.h"
 #include "storage/shmem.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -302,11 +307,44 @@ cache_usable(void)
 	return cognomega_cache_enabled && cache_attached();
 }
 
+/*
+ * SET TRANSACTION SNAPSHOT ran in this transaction (its local id is kept, so
+ * no reset is needed at transaction end).
+ */
+static LocalTransactionId cache_import_lxid = InvalidLocalTransactionId;
+
+void
+cache_note_snapshot_import(void)
+{
+	cache_import_lxid = MyProc->lxid;
+}
+
+/*
+ * The transaction's snapshot was not taken by this transaction: imported
+ * with SET TRANSACTION SNAPSHOT, or a walsender's USE_SNAPSHOT.  Then it may
+ * be older than the transaction's start, which is no fence for it, and no
+ * clock reading orders it against commits: such a transaction neither
+ * stores nor is served entries with dependencies.
+ */
+bool
+cache_snapshot_foreign(void)
+{
+	return (cache_import_lxid != InvalidLocalTransactionId &&
+			cache_import_lxid == MyProc->lxid) ||
+		(am_walsender && IsolationUsesXactSnapshot());
+}
+
+TimestampTz
+cache_xact_fence(void)
+{
+	return cache_snapshot_foreign() ? 0 : GetCurrentTransactionStartTimestamp();
+}
+
 TimestampTz
 cache_fence(void)
 {
 	if (IsolationUsesXactSnapshot())
-		return GetCurrentTransactionStartTimestamp();
+		return cache_xact_fence();
 	/*
 	 * The statement start precedes every snapshot of the statement, however
 	 * the caller computes; inval_fence() publishes a reading in the shared
@@ -691,7 +729,8 @@ cache_entry_valid(const CacheEntry *e, const CacheDep *deps)
 	if (inval_written_by_me(slots, e->ndeps))
 		return false;
 	if (IsolationUsesXactSnapshot() &&
-		e->fence > GetCurrentTransactionStartTimestamp())
+		(e->fence > GetCurrentTransactionStartTimestamp() ||
+		 (e->ndeps > 0 && cache_snapshot_foreign())))
 		return false;
 	/* SSI must see the reads behind a dependent value: compute it */
 	if (IsolationIsSerializable() && e->ndeps > 0)

@@ -46,6 +46,15 @@ extern bool cache_usable(void);
  */
 extern TimestampTz cache_fence(void);
 
+/*
+ * The fence of a value computed from the transaction's snapshot (cache_put):
+ * the transaction's start, or 0 (nothing is stored) when the snapshot was
+ * imported (SET TRANSACTION SNAPSHOT) and may be older than that start.
+ */
+extern TimestampTz cache_xact_fence(void);
+extern bool cache_snapshot_foreign(void);
+extern void cache_note_snapshot_import(void);
+
 /* a valid entry for key (palloc'd copy in CurrentMemoryContext) or NULL */
 extern Jsonb *cache_lookup(const char *key);
 

@@ -18,16 +18,21 @@
  *
  * Whether a query may be cached is decided from the plan and the analyzed
  * query: a plain SELECT, no FOR UPDATE, no writable CTE, no mutable
- * (volatile or stable, e.g. now()) function, no TABLESAMPLE, no relation
- * with row-level security, no temporary table, catalog, sequence or foreign
- * table.  Other queries run normally and are not stored.  On a hit the
- * executor's own permission check runs on the plan's range table, so a
- * REVOKE yields the usual error.
+ * (volatile or stable, e.g. now()) function, also among those called
+ * without an expression node (aggregate support functions, sort/group
+ * operators, domain checks, what to_jsonb calls on the output), no
+ * TABLESAMPLE, no relation with row-level security, no temporary table,
+ * catalog, sequence or foreign table, no function, operator or type in a
+ * temporary schema.  Other queries run normally and are not stored.  On a
+ * hit the executor's own permission check runs on the plan's range table,
+ * then USAGE on the schemas the text names and EXECUTE on the functions it
+ * calls, so a REVOKE yields the usual error.
  *
  * The value is a jsonb array with one object per row (to_jsonb of the row).
  * Output settings that change that text (TimeZone, DateStyle,
- * IntervalStyle, extra_float_digits, bytea_output, lc_monetary) are part
- * of the key.
+ * IntervalStyle, extra_float_digits, bytea_output, lc_monetary) and those
+ * that change how the text parses are part of the key; the kept plan is
+ * parsed again when they change.
  *
  * Locking: none of its own; see cache.c.
  *
@@ -35,11 +40,16 @@
  */
 #include "postgres.h"
 
+#include "access/gin.h"
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
+#include "catalog/pg_aggregate.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_operator.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "common/int.h"
@@ -51,11 +61,15 @@
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
+#include "parser/parse_coerce.h"
+#include "parser/parse_expr.h"
+#include "parser/parser.h"
 #include "pgtime.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/jsonb.h"
@@ -63,6 +77,8 @@
 #include "utils/plancache.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
+#include "utils/typcache.h"
+#include "utils/xml.h"
 
 #include "cognomega.h"
 #include "compat.h"
@@ -74,6 +90,7 @@ typedef struct CqPlan
 {
 	uint64		hash;			/* hash key: of the query text */
 	char	   *query;			/* TopMemoryContext */
+	char	   *settings;		/* cq_append_settings() when parsed */
 	SPIPlanPtr	plan;
 	CachedPlan *memo_cplan;		/* the generic plan analyzed below */
 	int			memo_generation;
@@ -81,6 +98,10 @@ typedef struct CqPlan
 	int			nrelids;
 	Oid		   *relids;			/* sorted, TopMemoryContext */
 	char	   *relid_text;		/* "search path|oid,oid," for the key */
+	int			nfuncs;
+	Oid		   *funcs;			/* functions EXECUTE is checked on */
+	int			nnsps;
+	Oid		   *nsps;			/* schemas USAGE is checked on */
 	Oid			perms_role;		/* privileges checked for this role ... */
 	uint64		perms_generation;	/* ... at this catalog generation */
 	uint64		names_generation;	/* cq_names_generation when prepared */
@@ -106,6 +127,15 @@ static uint64 cq_catalog_generation = 1;
  * PREPARE), so the text is parsed again.
  */
 static uint64 cq_names_generation = 1;
+
+/*
+ * Plans and analysis arrays replaced while a cached_query was running
+ * (cq_running > 0): a nested call of the same text must not free the plan
+ * SPI is still executing, nor the arrays the outer call stores with.  They
+ * are freed by the next cached_query that runs no other (TopMemoryContext).
+ */
+static List *cq_dead_plans = NIL;
+static List *cq_dead_mem = NIL;
 
 /* ---- argument helpers ---- */
 
@@ -239,6 +269,7 @@ cognomega_cache_put(PG_FUNCTION_ARGS)
 	/* "changed by a transaction that committed after this one began" */
 	PG_RETURN_BOOL(cache_store_kind(CACHE_KIND_USER, key, strlen(key), value,
 									ttl_ms, deps, ndeps,
+									ndeps > 0 ? cache_xact_fence() :
 									GetCurrentTransactionStartTimestamp()));
 }
 
@@ -416,6 +447,7 @@ cq_init(void)
 	CacheRegisterSyscacheCallback(AUTHOID, cq_catalog_changed, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, cq_catalog_changed, (Datum) 0);
 	CacheRegisterSyscacheCallback(NAMESPACEOID, cq_catalog_changed, (Datum) 0);
+	CacheRegisterSyscacheCallback(PROCOID, cq_catalog_changed, (Datum) 0);
 
 	ctl.keysize = sizeof(uint64);
 	ctl.entrysize = sizeof(CqPlan);
@@ -423,16 +455,73 @@ cq_init(void)
 						   &ctl, HASH_ELEM | HASH_BLOBS);
 }
 
+/* pfree p, or keep it for cq_bury() while a cached_query runs */
+static void
+cq_free_mem(void *p)
+{
+	MemoryContext old;
+
+	if (p == NULL)
+		return;
+	if (cq_running == 0)
+	{
+		pfree(p);
+		return;
+	}
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	cq_dead_mem = lappend(cq_dead_mem, p);
+	MemoryContextSwitchTo(old);
+}
+
+static void
+cq_free_plan(SPIPlanPtr plan)
+{
+	MemoryContext old;
+
+	if (plan == NULL)
+		return;
+	if (cq_running == 0)
+	{
+		SPI_freeplan(plan);
+		return;
+	}
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	cq_dead_plans = lappend(cq_dead_plans, plan);
+	MemoryContextSwitchTo(old);
+}
+
+/* free what nested calls replaced, once none is running */
+static void
+cq_bury(void)
+{
+	ListCell   *lc;
+
+	if (cq_running != 0)
+		return;
+	foreach(lc, cq_dead_plans)
+		SPI_freeplan((SPIPlanPtr) lfirst(lc));
+	foreach(lc, cq_dead_mem)
+		pfree(lfirst(lc));
+	list_free(cq_dead_plans);
+	list_free(cq_dead_mem);
+	cq_dead_plans = NIL;
+	cq_dead_mem = NIL;
+}
+
 /* forget what was learnt from the last generic plan */
 static void
 cq_forget_analysis(CqPlan *cp)
 {
-	if (cp->relids)
-		pfree(cp->relids);
-	if (cp->relid_text)
-		pfree(cp->relid_text);
+	cq_free_mem(cp->relids);
+	cq_free_mem(cp->relid_text);
+	cq_free_mem(cp->funcs);
+	cq_free_mem(cp->nsps);
 	cp->relids = NULL;
 	cp->relid_text = NULL;
+	cp->funcs = NULL;
+	cp->nsps = NULL;
+	cp->nfuncs = 0;
+	cp->nnsps = 0;
 	cp->memo_cplan = NULL;
 	cp->perms_role = InvalidOid;
 }
@@ -441,10 +530,10 @@ static void
 cq_forget(CqPlan *cp)
 {
 	cq_forget_analysis(cp);
-	if (cp->plan)
-		SPI_freeplan(cp->plan);
-	if (cp->query)
-		pfree(cp->query);
+	cq_free_plan(cp->plan);
+	cq_free_mem(cp->query);
+	cq_free_mem(cp->settings);
+	cp->settings = NULL;
 	cp->plan = NULL;
 	cp->query = NULL;
 }
@@ -489,8 +578,13 @@ cq_prepare(const char *query)
 	return plan;
 }
 
+/*
+ * The kept plan for query, parsed under settings (the parse-time settings:
+ * a literal was folded into a constant under them, so the plan cache's plan
+ * is parsed again when they change, which PostgreSQL would not do).
+ */
 static CqPlan *
-cq_plan_for(const char *query)
+cq_plan_for(const char *query, const char *settings)
 {
 	uint64		h = hash_bytes_extended((const unsigned char *) query,
 										strlen(query), 0);
@@ -501,9 +595,11 @@ cq_plan_for(const char *query)
 
 	if (cq_plans == NULL)
 		cq_init();
+	cq_bury();
 	cp = hash_search(cq_plans, &h, HASH_FIND, NULL);
 	if (cp && strcmp(cp->query, query) == 0 &&
-		cp->names_generation == cq_names_generation)
+		cp->names_generation == cq_names_generation &&
+		strcmp(cp->settings, settings) == 0)
 		return cp;
 
 	names = cq_names_generation;	/* before parsing: a change meanwhile parses again */
@@ -516,6 +612,7 @@ cq_plan_for(const char *query)
 		cq_forget(cp);
 	memset(((char *) cp) + sizeof(uint64), 0, sizeof(CqPlan) - sizeof(uint64));
 	cp->query = MemoryContextStrdup(TopMemoryContext, query);
+	cp->settings = MemoryContextStrdup(TopMemoryContext, settings);
 	cp->plan = plan;
 	cp->names_generation = names;
 	return cp;
@@ -609,6 +706,339 @@ cq_collect_relids(CqPlan *cp, CachedPlanSource *ps, PlannedStmt *stmt)
 	MemoryContextSwitchTo(old);
 }
 
+/*
+ * What the analyzed (rewritten) query reaches beyond its relations: the
+ * functions the executor checks EXECUTE on as the current user, the schemas
+ * a plain query needs USAGE on (those of the relations, views and functions
+ * the text names itself, not those reached inside a view), and whether
+ * anything it can call is not immutable or is session-private.
+ */
+typedef struct CqScan
+{
+	bool		cacheable;
+	int			view_depth;		/* > 0: inside a view's expansion */
+	List	   *funcs;
+	List	   *nsps;
+} CqScan;
+
+static bool cq_scan_walker(Node *node, CqScan *cx);
+
+/* a pg_type / pg_proc / pg_operator row in a temporary schema */
+static bool
+cq_temp_object(int cacheid, Oid oid)
+{
+	HeapTuple	tup;
+	Oid			nsp = InvalidOid;
+
+	if (oid < FirstNormalObjectId)
+		return false;
+	tup = SearchSysCache1(cacheid, ObjectIdGetDatum(oid));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	if (cacheid == TYPEOID)
+		nsp = ((Form_pg_type) GETSTRUCT(tup))->typnamespace;
+	else if (cacheid == PROCOID)
+		nsp = ((Form_pg_proc) GETSTRUCT(tup))->pronamespace;
+	else if (cacheid == OPEROID)
+		nsp = ((Form_pg_operator) GETSTRUCT(tup))->oprnamespace;
+	ReleaseSysCache(tup);
+	return OidIsValid(nsp) && isAnyTempNamespace(nsp);
+}
+
+static void
+cq_scan_type(CqScan *cx, Oid typid)
+{
+	if (OidIsValid(typid) && cq_temp_object(TYPEOID, typid))
+		cx->cacheable = false;
+}
+
+/* a function the plan calls: volatility, temp schema, privileges */
+static void
+cq_scan_func(CqScan *cx, Oid funcid, bool execute)
+{
+	if (!OidIsValid(funcid))
+		return;
+	if (func_volatile(funcid) != PROVOLATILE_IMMUTABLE ||
+		cq_temp_object(PROCOID, funcid))
+		cx->cacheable = false;
+	if (!execute)
+		return;
+	cx->funcs = list_append_unique_oid(cx->funcs, funcid);
+	if (cx->view_depth == 0)
+	{
+		Oid			nsp = get_func_namespace(funcid);
+
+		if (OidIsValid(nsp) && nsp != PG_CATALOG_NAMESPACE)
+			cx->nsps = list_append_unique_oid(cx->nsps, nsp);
+	}
+}
+
+static void
+cq_scan_operator(CqScan *cx, Oid opno, Oid opfuncid)
+{
+	if (OidIsValid(opno) && cq_temp_object(OPEROID, opno))
+		cx->cacheable = false;
+	cq_scan_func(cx, OidIsValid(opfuncid) ? opfuncid : get_opcode(opno), true);
+}
+
+/*
+ * An aggregate's transition, final, combine, (de)serialization and
+ * moving-aggregate functions are called without a node of their own (and
+ * pg_proc calls every aggregate immutable): they count for volatility.
+ * Their EXECUTE is checked as the aggregate's owner, so not here.
+ */
+static void
+cq_scan_aggregate(CqScan *cx, Oid aggfnoid)
+{
+	HeapTuple	tup = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(aggfnoid));
+	Form_pg_aggregate agg;
+
+	if (!HeapTupleIsValid(tup))
+		return;					/* a plain window function */
+	agg = (Form_pg_aggregate) GETSTRUCT(tup);
+	cq_scan_func(cx, agg->aggtransfn, false);
+	cq_scan_func(cx, agg->aggfinalfn, false);
+	cq_scan_func(cx, agg->aggcombinefn, false);
+	cq_scan_func(cx, agg->aggserialfn, false);
+	cq_scan_func(cx, agg->aggdeserialfn, false);
+	cq_scan_func(cx, agg->aggmtransfn, false);
+	cq_scan_func(cx, agg->aggminvtransfn, false);
+	cq_scan_func(cx, agg->aggmfinalfn, false);
+	ReleaseSysCache(tup);
+}
+
+/* a domain's CHECK constraints run when a value is coerced to it */
+static void
+cq_scan_domain(CqScan *cx, Oid domid)
+{
+	DomainConstraintRef *ref;
+	ListCell   *lc;
+
+	cq_scan_type(cx, domid);
+	if (!DomainHasConstraints(domid))
+		return;
+	/* the context's reset callback points into ref: not on the stack */
+	ref = palloc(sizeof(DomainConstraintRef));
+	InitDomainConstraintRef(domid, ref, CurrentMemoryContext, false);
+	foreach(lc, ref->constraints)
+	{
+		DomainConstraintState *c = (DomainConstraintState *) lfirst(lc);
+
+		if (c->check_expr && contain_mutable_functions((Node *) c->check_expr))
+			cx->cacheable = false;
+	}
+}
+
+/*
+ * to_jsonb of a column of type typid: a type defined by a user may have a
+ * cast to json, which to_jsonb calls, or an output function; composite,
+ * array and range types print their members (jsonb.c's categories).
+ */
+static void
+cq_scan_output_type(CqScan *cx, Oid typid, int depth)
+{
+	Oid			base = getBaseType(typid);
+	Oid			elem;
+	Oid			castfunc;
+	Oid			outfunc;
+	bool		isvarlena;
+
+	cq_scan_type(cx, typid);
+	if (depth > 16)
+		cx->cacheable = false;	/* too deep to follow */
+	if (!cx->cacheable)
+		return;
+	if (base == RECORDOID || base == RECORDARRAYOID)
+	{
+		cx->cacheable = false;	/* its fields' types are not known here */
+		return;
+	}
+	if (base < FirstNormalObjectId)
+		return;
+	if (OidIsValid(elem = get_element_type(base)))
+		cq_scan_output_type(cx, elem, depth + 1);
+	else if (type_is_rowtype(base))
+	{
+		TupleDesc	desc = lookup_rowtype_tupdesc(base, -1);
+
+		for (int i = 0; i < desc->natts; i++)
+			if (!TupleDescAttr(desc, i)->attisdropped)
+				cq_scan_output_type(cx, TupleDescAttr(desc, i)->atttypid, depth + 1);
+		ReleaseTupleDesc(desc);
+	}
+	else if (type_is_range(base))
+		cq_scan_output_type(cx, get_range_subtype(base), depth + 1);
+	else if (type_is_multirange(base))
+		cq_scan_output_type(cx, get_multirange_range(base), depth + 1);
+	else if (find_coercion_pathway(JSONOID, base, COERCION_EXPLICIT,
+								   &castfunc) == COERCION_PATH_FUNC &&
+			 OidIsValid(castfunc))
+		cq_scan_func(cx, castfunc, false);
+	else
+	{
+		getTypeOutputInfo(base, &outfunc, &isvarlena);
+		cq_scan_func(cx, outfunc, false);
+	}
+}
+
+/* GROUP BY / DISTINCT equality, ORDER BY comparison: no expression node */
+static void
+cq_scan_sortgroup(CqScan *cx, List *clauses, bool execute)
+{
+	ListCell   *lc;
+
+	foreach(lc, clauses)
+	{
+		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
+
+		if (OidIsValid(sgc->eqop))
+			cq_scan_func(cx, get_opcode(sgc->eqop), execute);
+		if (OidIsValid(sgc->sortop))
+			cq_scan_func(cx, get_opcode(sgc->sortop), false);
+	}
+}
+
+static bool
+cq_scan_query(Query *q, CqScan *cx)
+{
+	ListCell   *lc;
+
+	cq_scan_sortgroup(cx, q->groupClause, true);
+	cq_scan_sortgroup(cx, q->distinctClause, true);
+	cq_scan_sortgroup(cx, q->sortClause, false);
+	foreach(lc, q->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind == RTE_RELATION && cx->view_depth == 0 &&
+			COGNOMEGA_RTE_CHECKED(rte))
+			cx->nsps = list_append_unique_oid(cx->nsps,
+											  get_rel_namespace(rte->relid));
+		else if (rte->rtekind == RTE_SUBQUERY)
+		{
+			/* a view keeps its OID when the rewriter expands it */
+			bool		view = OidIsValid(rte->relid);
+
+			if (view && cx->view_depth == 0)
+				cx->nsps = list_append_unique_oid(cx->nsps,
+												  get_rel_namespace(rte->relid));
+			cx->view_depth += view ? 1 : 0;
+			cq_scan_walker((Node *) rte->subquery, cx);
+			cx->view_depth -= view ? 1 : 0;
+		}
+	}
+	return query_tree_walker(q, cq_scan_walker, cx, QTW_IGNORE_RT_SUBQUERIES);
+}
+
+static bool
+cq_scan_walker(Node *node, CqScan *cx)
+{
+	if (node == NULL)
+		return false;
+	switch (nodeTag(node))
+	{
+		case T_Query:
+			return cq_scan_query((Query *) node, cx);
+		case T_FuncExpr:
+			cq_scan_func(cx, ((FuncExpr *) node)->funcid, true);
+			cq_scan_type(cx, ((FuncExpr *) node)->funcresulttype);
+			break;
+		case T_OpExpr:
+		case T_DistinctExpr:
+		case T_NullIfExpr:
+			cq_scan_operator(cx, ((OpExpr *) node)->opno,
+							 ((OpExpr *) node)->opfuncid);
+			break;
+		case T_ScalarArrayOpExpr:
+			{
+				ScalarArrayOpExpr *sa = (ScalarArrayOpExpr *) node;
+
+				cq_scan_operator(cx, sa->opno, sa->opfuncid);
+				cq_scan_func(cx, sa->hashfuncid, true);
+				cq_scan_func(cx, sa->negfuncid, true);
+				break;
+			}
+		case T_Aggref:
+			cq_scan_func(cx, ((Aggref *) node)->aggfnoid, true);
+			cq_scan_aggregate(cx, ((Aggref *) node)->aggfnoid);
+			break;
+		case T_WindowFunc:
+			cq_scan_func(cx, ((WindowFunc *) node)->winfnoid, true);
+			cq_scan_aggregate(cx, ((WindowFunc *) node)->winfnoid);
+			break;
+		case T_CoerceToDomain:
+			cq_scan_domain(cx, ((CoerceToDomain *) node)->resulttype);
+			break;
+		case T_Const:
+			cq_scan_type(cx, ((Const *) node)->consttype);
+			break;
+		case T_RelabelType:
+			cq_scan_type(cx, ((RelabelType *) node)->resulttype);
+			break;
+		case T_CoerceViaIO:
+			cq_scan_type(cx, ((CoerceViaIO *) node)->resulttype);
+			break;
+		case T_ArrayCoerceExpr:
+			cq_scan_type(cx, ((ArrayCoerceExpr *) node)->resulttype);
+			break;
+		case T_RowExpr:
+			cq_scan_type(cx, ((RowExpr *) node)->row_typeid);
+			break;
+		default:
+			break;
+	}
+	return expression_tree_walker(node, cq_scan_walker, cx);
+}
+
+/* copy an OID list into a TopMemoryContext array */
+static Oid *
+cq_oid_array(List *l, int *n)
+{
+	Oid		   *a = MemoryContextAlloc(TopMemoryContext,
+									   sizeof(Oid) * (list_length(l) + 1));
+
+	*n = list_length(l);
+	for (int i = 0; i < *n; i++)
+		a[i] = list_nth_oid(l, i);
+	return a;
+}
+
+static void
+cq_scan(CqPlan *cp, CachedPlanSource *ps)
+{
+	CqScan		cx = {true, 0, NIL, NIL};
+	ListCell   *lc;
+
+	foreach(lc, ps->query_list)
+		cq_scan_walker((Node *) lfirst(lc), &cx);
+	if (list_length(ps->query_list) == 1)
+	{
+		foreach(lc, linitial_node(Query, ps->query_list)->targetList)
+		{
+			TargetEntry *te = lfirst_node(TargetEntry, lc);
+
+			if (!te->resjunk)
+			{
+				if (IsA(te->expr, RowExpr))
+				{
+					ListCell   *la;
+
+					foreach(la, ((RowExpr *) te->expr)->args)
+						cq_scan_output_type(&cx, exprType(lfirst(la)), 1);
+				}
+				else
+					cq_scan_output_type(&cx, exprType((Node *) te->expr), 0);
+			}
+		}
+	}
+	if (!cx.cacheable)
+		cp->cacheable = false;
+	cp->funcs = cq_oid_array(cx.funcs, &cp->nfuncs);
+	cp->nsps = cq_oid_array(cx.nsps, &cp->nnsps);
+	list_free(cx.funcs);
+	list_free(cx.nsps);
+}
+
 static void
 cq_analyze(CqPlan *cp, CachedPlanSource *ps, CachedPlan *cplan)
 {
@@ -619,6 +1049,8 @@ cq_analyze(CqPlan *cp, CachedPlanSource *ps, CachedPlan *cplan)
 		stmt->commandType == CMD_SELECT && !stmt->hasModifyingCTE &&
 		stmt->rowMarks == NIL && cq_queries_cacheable(ps);
 	cq_collect_relids(cp, ps, stmt);
+	if (cp->cacheable)
+		cq_scan(cp, ps);
 	cp->memo_cplan = cplan;
 	cp->memo_generation = cplan->generation;
 }
@@ -637,7 +1069,18 @@ cq_append_settings(StringInfo buf)
 		(void) cache_output_settings(buf->data + buf->len, n + 1);
 	}
 	buf->len += n;
-	appendStringInfoChar(buf, '\n');
+	/*
+	 * And those that change how the text parses or what it returns: string
+	 * literals, "= NULL", NULL in array input, the field order and time zone
+	 * abbreviations of date/time input, XML input and output, identifier
+	 * quoting in reg* output, the GIN result limit.
+	 */
+	appendStringInfo(buf, "|%d%d%d%d|%d|%d|%d|%d|%s\n",
+					 standard_conforming_strings, Transform_null_equals,
+					 Array_nulls, quote_all_identifiers, DateOrder,
+					 xmlbinary, xmloption,
+					 GinFuzzySearchLimit,
+					 GetConfigOption("timezone_abbreviations", true, false));
 }
 
 /*
@@ -661,27 +1104,35 @@ static void
 cq_check_privileges(CqPlan *cp, CachedPlan *cplan)
 {
 	PlannedStmt *stmt = linitial_node(PlannedStmt, cplan->stmt_list);
-	ListCell   *lc;
 
 	if (cp->perms_role == GetUserId() &&
 		cp->perms_generation == cq_catalog_generation)
 		return;
 	COGNOMEGA_CHECK_PLAN_PERMS(stmt);
-	foreach(lc, stmt->rtable)
+	/* USAGE on what the text names: PostgreSQL checks it when parsing */
+	for (int i = 0; i < cp->nnsps; i++)
 	{
-		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+		AclResult	r = pg_namespace_aclcheck(cp->nsps[i], GetUserId(), ACL_USAGE);
 
-		if (COGNOMEGA_RTE_NAMED_BY_USER(stmt, rte))
-			cache_check_schema_usage(rte->relid);
+		if (r != ACLCHECK_OK)
+			aclcheck_error(r, OBJECT_SCHEMA, get_namespace_name(cp->nsps[i]));
+	}
+	/* EXECUTE on what it calls: the executor checks it at start */
+	for (int i = 0; i < cp->nfuncs; i++)
+	{
+		AclResult	r = pg_proc_aclcheck(cp->funcs[i], GetUserId(), ACL_EXECUTE);
+
+		if (r != ACLCHECK_OK)
+			aclcheck_error(r, OBJECT_FUNCTION, get_func_name(cp->funcs[i]));
 	}
 	cp->perms_role = GetUserId();
 	cp->perms_generation = cq_catalog_generation;
 }
 
+/* key holds the settings already */
 static void
 cq_build_key(CqPlan *cp, const char *query, StringInfo key)
 {
-	cq_append_settings(key);
 	appendStringInfoString(key, cp->relid_text);
 	appendStringInfoChar(key, '\n');
 	appendStringInfoString(key, query);
@@ -689,13 +1140,15 @@ cq_build_key(CqPlan *cp, const char *query, StringInfo key)
 
 /*
  * Make sure the plan analysis is current; when cacheable, check privileges
- * and build the key text into key (else key->len stays 0).
+ * and complete the key text in key (which holds the settings), else
+ * return false.
  */
-static void
+static bool
 cq_prepare_key(CqPlan *cp, const char *query, StringInfo key)
 {
 	CachedPlanSource *ps = linitial(SPI_plan_get_plan_sources(cp->plan));
 	CachedPlan *cplan;
+	bool		cacheable;
 
 	if (cq_memo_current(cp, ps))
 	{
@@ -704,17 +1157,19 @@ cq_prepare_key(CqPlan *cp, const char *query, StringInfo key)
 			cq_check_privileges(cp, cp->memo_cplan);
 			cq_build_key(cp, query, key);
 		}
-		return;
+		return cp->cacheable;
 	}
 	cplan = GetCachedPlan(ps, NULL, CurrentResourceOwner, NULL);
 	if (cplan != cp->memo_cplan || cplan->generation != cp->memo_generation)
 		cq_analyze(cp, ps, cplan);
-	if (cp->cacheable)
+	cacheable = cp->cacheable;
+	if (cacheable)
 	{
 		cq_check_privileges(cp, cplan);
 		cq_build_key(cp, query, key);
 	}
 	ReleaseCachedPlan(cplan, CurrentResourceOwner);
+	return cacheable;
 }
 
 /* ---- cached_query: running it ---- */
@@ -810,6 +1265,9 @@ cached_query_internal(const char *query, int64 ttl_ms)
 	StringInfoData key;
 	TimestampTz fence = 0;
 	Jsonb	   *result;
+	Oid		   *relids;
+	int			nrelids;
+	bool		cacheable = false;
 
 	/*
 	 * A plain query would see catalog changes committed since the last
@@ -818,13 +1276,14 @@ cached_query_internal(const char *query, int64 ttl_ms)
 	 * test when nothing is pending).
 	 */
 	AcceptInvalidationMessages();
-	cp = cq_plan_for(query);
-
 	initStringInfo(&key);
+	cq_append_settings(&key);
+	cp = cq_plan_for(query, key.data);
+
 	if (usable)
 	{
-		cq_prepare_key(cp, query, &key);
-		if (key.len > 0)
+		cacheable = cq_prepare_key(cp, query, &key);
+		if (cacheable)
 		{
 			result = cache_lookup_kind(CACHE_KIND_QUERY, key.data, key.len,
 									   NULL, NULL);
@@ -833,10 +1292,13 @@ cached_query_internal(const char *query, int64 ttl_ms)
 		}
 		fence = cache_fence();
 	}
+	/* a nested call of the same text may replace cp's arrays meanwhile */
+	relids = cp->relids;
+	nrelids = cp->nrelids;
 	result = cq_execute(cp);
-	if (usable && key.len > 0)
+	if (usable && cacheable)
 		cache_store_kind(CACHE_KIND_QUERY, key.data, key.len, result, ttl_ms,
-						 cp->relids, cp->nrelids, fence);
+						 relids, nrelids, fence);
 	return result;
 }
 

@@ -31,6 +31,7 @@
 #include "utils/guc.h"
 
 #include "cognomega.h"
+#include "cache.h"
 #include "invalidate.h"
 
 PG_MODULE_MAGIC;
@@ -134,6 +135,13 @@ cognomega_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 						 DestReceiver *dest, QueryCompletion *qc)
 {
 	volatile bool two_phase = invalidate_utility_begin(pstmt);
+	Node	   *node = pstmt->utilityStmt;
+
+	/* an imported snapshot may predate the transaction: see cache.c */
+	if (node && IsA(node, VariableSetStmt) &&
+		((VariableSetStmt *) node)->kind == VAR_SET_MULTI &&
+		strcmp(((VariableSetStmt *) node)->name, "TRANSACTION SNAPSHOT") == 0)
+		cache_note_snapshot_import();
 
 	PG_TRY();
 	{

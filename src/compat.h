@@ -45,4 +45,11 @@
 	 !OidIsValid((rte)->checkAsUser))
 #endif
 
+/* rte's privileges are checked (it is no RTE added for the planner only) */
+#if PG_VERSION_NUM >= 160000
+#define COGNOMEGA_RTE_CHECKED(rte) ((rte)->perminfoindex != 0)
+#else
+#define COGNOMEGA_RTE_CHECKED(rte) ((rte)->requiredPerms != 0)
+#endif
+
 #endif							/* COGNOMEGA_COMPAT_H */

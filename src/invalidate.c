@@ -417,12 +417,15 @@ inval_utility_harmless(Node *node)
 		case T_CreateSeqStmt:
 		case T_CreateSchemaStmt:	/* sub-statements pass the hook */
 		case T_CommentStmt:
-		case T_CreateRoleStmt:	/* privileges are re-checked on every hit */
-		case T_AlterRoleStmt:
-		case T_AlterRoleSetStmt:
+		case T_CreateRoleStmt:	/* a new role has no entries */
+		case T_AlterRoleSetStmt:	/* defaults for later sessions */
 		case T_DropRoleStmt:
-		case T_GrantRoleStmt:
 			return true;
+			/*
+			 * Not GRANT/REVOKE of a membership nor ALTER ROLE: they change
+			 * what a role may read or execute (hits re-check privileges as
+			 * well; entries of other databases rely on that alone).
+			 */
 		default:
 			return false;
 	}

@@ -180,6 +180,9 @@ SELECT cached() AS serializable_served, cognomega.cache_get('inv:free') AS free;
 COMMIT;
 
 -- a role that lost SELECT gets the permission error, not the value
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS dblink;
+RESET client_min_messages;
 CREATE ROLE cognomega_cache_inv;
 CREATE ROLE cognomega_cache_readers;
 GRANT USAGE ON SCHEMA cache_inv TO cognomega_cache_inv;
@@ -189,9 +192,13 @@ SET ROLE cognomega_cache_inv;
 SELECT cognomega.cache_put('inv:priv', '1', NULL, '{cache_inv.other}');
 SELECT cognomega.cache_get('inv:priv');
 RESET ROLE;
--- losing membership is not DDL on the table: the entry stays valid, and the
--- privilege check on the hit refuses it
-REVOKE cognomega_cache_readers FROM cognomega_cache_inv;
+-- losing membership is DDL (since 0.3) in this database only: revoked from
+-- another one, the entry stays valid, and the privilege check on the hit
+-- refuses it
+SELECT dblink_exec(format('dbname=postgres user=%s port=%s host=%s', current_user,
+                          current_setting('port'),
+                          split_part(current_setting('unix_socket_directories'), ',', 1)),
+                   'REVOKE cognomega_cache_readers FROM cognomega_cache_inv');
 SET ROLE cognomega_cache_inv;
 SELECT cognomega.cache_get('inv:priv');
 \echo :LAST_ERROR_SQLSTATE
@@ -205,6 +212,7 @@ REVOKE SELECT ON other FROM cognomega_cache_inv;
 SET ROLE cognomega_cache_inv;
 SELECT cognomega.cache_get('inv:priv') IS NULL AS after_revoke;
 RESET ROLE;
+DROP EXTENSION dblink;
 
 RESET search_path;
 DROP SCHEMA cache_inv CASCADE;

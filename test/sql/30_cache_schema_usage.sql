@@ -1,8 +1,10 @@
--- A role that loses USAGE on a relation's schema (here: through a revoked
--- role membership, which is not DDL on the relation) is not served cached
--- rows it could no longer read with a plain query.
+-- A role that loses USAGE on a relation's schema (here: through a role
+-- membership revoked from another database, which invalidates nothing in
+-- this one) is not served cached rows it could no longer read with a plain
+-- query.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS cognomega;
+CREATE EXTENSION IF NOT EXISTS dblink;
 RESET client_min_messages;
 
 CREATE ROLE cu_reader;
@@ -21,7 +23,10 @@ SELECT cognomega.cache_put('cu_k', '1', NULL, '{cu_s.t}');
 SELECT cognomega.cache_get('cu_k');
 RESET ROLE;
 
-REVOKE cu_group FROM cu_reader;
+SELECT dblink_exec(format('dbname=postgres user=%s port=%s host=%s', current_user,
+                          current_setting('port'),
+                          split_part(current_setting('unix_socket_directories'), ',', 1)),
+                   'REVOKE cu_group FROM cu_reader');
 
 SET ROLE cu_reader;
 -- a plain query is refused ...
@@ -45,3 +50,4 @@ DROP TABLE cu_s.t;
 DROP SCHEMA cu_s;
 DROP ROLE cu_reader;
 DROP ROLE cu_group;
+DROP EXTENSION dblink;
