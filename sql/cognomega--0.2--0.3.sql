@@ -126,3 +126,29 @@ SELECT pg_catalog.pg_extension_config_dump('cognomega.job_history', '');
 
 REVOKE ALL ON cognomega.job_history FROM PUBLIC;
 GRANT SELECT ON cognomega.job_history TO pg_monitor;
+
+-- job_status gains last_success (its function returns one more column)
+DROP VIEW cognomega.job_status;
+DROP FUNCTION cognomega.job_status_internal();
+CREATE FUNCTION cognomega.job_status_internal(
+	OUT job text, OUT database name,
+	OUT last_start timestamptz, OUT last_end timestamptz,
+	OUT last_status text, OUT last_error text,
+	OUT runs bigint, OUT failures bigint, OUT next_run timestamptz,
+	OUT last_result text, OUT worker_pid int, OUT last_success timestamptz)
+RETURNS SETOF record
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'cognomega_job_status';
+
+CREATE VIEW cognomega.job_status AS
+	SELECT job, database, last_start, last_end, last_status, last_error,
+		   runs, failures, next_run, last_result, worker_pid, last_success
+	  FROM cognomega.job_status_internal();
+
+COMMENT ON VIEW cognomega.job_status IS
+	'One row per (database, job) the workers or run_job() have run or scheduled';
+
+REVOKE ALL ON FUNCTION cognomega.job_status_internal() FROM PUBLIC;
+REVOKE ALL ON cognomega.job_status FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cognomega.job_status_internal() TO pg_monitor;
+GRANT SELECT ON cognomega.job_status TO pg_monitor;

@@ -86,6 +86,7 @@ typedef struct WkJobState
 	int64		runs;
 	int64		failures;
 	int			consecutive_failures;
+	TimestampTz last_success;	/* 0: none since the server started */
 	char		last_status[WK_STATUS_LEN];
 	char		last_error[WK_ERROR_LEN];
 	char		last_result[WK_RESULT_LEN];
@@ -249,6 +250,8 @@ wk_status_end(int slotno, WkJobKind job, const WkResult *res,
 	{
 		js->consecutive_failures = 0;
 		js->last_error[0] = '\0';
+		if (!res->skipped)
+			js->last_success = js->last_end;
 	}
 	strlcpy(js->last_status, status, WK_STATUS_LEN);
 	strlcpy(js->last_result, res->summary ? res->summary : "", WK_RESULT_LEN);
@@ -394,8 +397,8 @@ static void
 wk_emit_job_row(ReturnSetInfo *rsinfo, const WkDbSlot *s, int job)
 {
 	const WkJobState *js = &s->jobs[job];
-	Datum		v[11];
-	bool		n[11] = {0};
+	Datum		v[12];
+	bool		n[12] = {0};
 
 	v[0] = CStringGetTextDatum(wk_job_names[job]);
 	v[1] = NameGetDatum(&s->dbname);
@@ -409,6 +412,8 @@ wk_emit_job_row(ReturnSetInfo *rsinfo, const WkDbSlot *s, int job)
 	v[9] = wk_text_or_null(js->last_result, &n[9]);
 	v[10] = Int32GetDatum(s->pid);
 	n[10] = !s->running;
+	/* since 0.3 (a 0.2 definition of the function has 11 columns) */
+	v[11] = wk_time_or_null(js->last_success, &n[11]);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, n);
 }
 

@@ -11,14 +11,14 @@ CREATE FUNCTION cognomega.job_status_internal(
 	OUT last_start timestamptz, OUT last_end timestamptz,
 	OUT last_status text, OUT last_error text,
 	OUT runs bigint, OUT failures bigint, OUT next_run timestamptz,
-	OUT last_result text, OUT worker_pid int)
+	OUT last_result text, OUT worker_pid int, OUT last_success timestamptz)
 RETURNS SETOF record
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'cognomega_job_status';
 
 CREATE VIEW cognomega.job_status AS
 	SELECT job, database, last_start, last_end, last_status, last_error,
-		   runs, failures, next_run, last_result, worker_pid
+		   runs, failures, next_run, last_result, worker_pid, last_success
 	  FROM cognomega.job_status_internal();
 
 COMMENT ON VIEW cognomega.job_status IS

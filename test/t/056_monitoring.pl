@@ -260,4 +260,17 @@ ok($node->poll_query_until('postgres', q{
 	 WHERE backend_type = 'cognomega worker' AND application_name LIKE 'cognomega %'}),
 	'the worker sets application_name to the job it runs');
 
+# a failing stats run of the worker: job_history has its SQLSTATE
+$node->safe_psql('postgres', q{
+	CREATE FUNCTION no_stats() RETURNS trigger LANGUAGE plpgsql AS
+	  $$BEGIN RAISE EXCEPTION 'no stats today' USING ERRCODE = 'P0042'; END$$;
+	CREATE TRIGGER no_stats BEFORE INSERT ON cognomega.stats_history
+	  FOR EACH ROW EXECUTE FUNCTION no_stats();});
+ok($node->poll_query_until('postgres', q{
+	SELECT count(*) > 0 FROM cognomega.job_history
+	 WHERE by_worker AND job = 'stats' AND status = 'error' AND sqlstate = 'P0042'
+	   AND message ~ 'no stats today'}),
+	'a failed worker run is in job_history with its SQLSTATE');
+$node->safe_psql('postgres', q{DROP TRIGGER no_stats ON cognomega.stats_history});
+
 done_testing();
