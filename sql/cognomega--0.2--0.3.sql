@@ -152,3 +152,22 @@ REVOKE ALL ON FUNCTION cognomega.job_status_internal() FROM PUBLIC;
 REVOKE ALL ON cognomega.job_status FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cognomega.job_status_internal() TO pg_monitor;
 GRANT SELECT ON cognomega.job_status TO pg_monitor;
+-- 0.3 (issue 21.4): what each role's entries occupy (cognomega.cache_role_quota): for
+-- pg_monitor, not PUBLIC (it tells which roles use the cache, and how much).
+CREATE FUNCTION cognomega.cache_role_stats_internal(
+    OUT role oid, OUT entries bigint, OUT bytes bigint)
+RETURNS SETOF record
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'cognomega_cache_role_stats';
+
+CREATE VIEW cognomega.cache_role_stats AS
+    SELECT coalesce(r.rolname, s.role::text)::name AS role, s.entries, s.bytes
+    FROM cognomega.cache_role_stats_internal() s
+    LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.role;
+COMMENT ON VIEW cognomega.cache_role_stats IS
+    'result cache entries and bytes (chunks held) per role, against cognomega.cache_role_quota';
+
+REVOKE ALL ON FUNCTION cognomega.cache_role_stats_internal() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cognomega.cache_role_stats_internal() TO pg_monitor;
+REVOKE ALL ON cognomega.cache_role_stats FROM PUBLIC;
+GRANT SELECT ON cognomega.cache_role_stats TO pg_monitor;

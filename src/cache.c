@@ -51,6 +51,11 @@
  *   partition lock.  Its bytes never change while it is LIVE.
  * - Statistics are pg_atomic counters per partition (no shared hot line);
  *   entry usage counts are pg_atomic too.
+ * - Each role's share (cognomega.cache_role_quota) is a pg_atomic account:
+ *   a store reserves its entry and chunks there before taking space, and
+ *   evicts the role's own entries (partition lock, as any eviction) while
+ *   the account is over quota; removal gives them back.  No lock of its
+ *   own; lookups never touch it.
  * - No ereport while holding a lock except palloc failure, which error
  *   recovery (LWLockReleaseAll) cleans up.
  *
@@ -91,6 +96,7 @@
 #define CACHE_TRANCHE		"cognomega_cache"
 #define CACHE_MAX_USAGE		5
 #define CACHE_MAX_DEPS		1000
+#define CACHE_NSHARES		1024	/* roles with an account of their own */
 
 typedef enum CacheState
 {
@@ -110,6 +116,8 @@ typedef struct CacheEntry
 	uint16		ndeps;
 	uint8		state;			/* CacheState */
 	uint8		part;
+	uint16		share;			/* index of its role's CacheShare */
+	Oid			role;			/* the role in its key */
 	TimestampTz fence;
 	TimestampTz expires;		/* 0: never */
 	pg_atomic_uint32 usage;
@@ -128,6 +136,19 @@ typedef struct CachePartition
 	char		pad[PG_CACHE_LINE_SIZE];
 } CachePartition;
 
+/*
+ * A role's share of the cache: what its entries occupy.  Claimed by CAS on
+ * role (never given back until restart); a role finding every slot taken
+ * shares the one its hash picks (then the accounting is shared too, only
+ * stricter).  Touched by store and removal, never by a hit.
+ */
+typedef struct CacheShare
+{
+	pg_atomic_uint32 role;		/* InvalidOid: free */
+	pg_atomic_uint32 entries;
+	pg_atomic_uint64 chunks;
+} CacheShare;
+
 typedef struct CacheShared
 {
 	int32		nentries;
@@ -141,6 +162,7 @@ typedef struct CacheShared
 	pg_atomic_uint64 entries_used;
 	pg_atomic_uint64 bytes_used;
 	CachePartition parts[CACHE_NPARTS];
+	CacheShare	shares[CACHE_NSHARES];
 } CacheShared;
 
 /* pointers into the region, the same in every backend */
@@ -207,6 +229,12 @@ cache_init_region(CacheShared *s)
 	pg_atomic_init_u64(&s->hand, 0);
 	pg_atomic_init_u64(&s->entries_used, 0);
 	pg_atomic_init_u64(&s->bytes_used, 0);
+	for (int i = 0; i < CACHE_NSHARES; i++)
+	{
+		pg_atomic_init_u32(&s->shares[i].role, InvalidOid);
+		pg_atomic_init_u32(&s->shares[i].entries, 0);
+		pg_atomic_init_u64(&s->shares[i].chunks, 0);
+	}
 	for (int i = 0; i < CACHE_NPARTS; i++)
 	{
 		s->parts[i].lock = &locks[i].lock;
@@ -436,6 +464,8 @@ cache_remove(CacheEntry *e, int32 *link, CacheCounter why)
 	*link = e->next;
 	pg_atomic_fetch_sub_u64(&cache_shared->entries_used, 1);
 	pg_atomic_fetch_sub_u64(&cache_shared->bytes_used, bytes);
+	pg_atomic_fetch_sub_u32(&cache_shared->shares[e->share].entries, 1);
+	pg_atomic_fetch_sub_u64(&cache_shared->shares[e->share].chunks, e->nchunks);
 	if (why < CACHE_NCOUNTERS)
 		cache_count(e->part, why, 1);
 	cache_free_chunks(e);
@@ -534,6 +564,111 @@ cache_alloc(uint32 nchunks, int32 *entry, int32 *first)
 		cache_clock_step(now, steps < patient);
 	}
 	return true;
+}
+
+/* ---- the share of each role (cognomega.cache_role_quota) ---- */
+
+/* role's account, claimed on first use */
+static uint16
+cache_share_of(Oid role)
+{
+	uint32		h = hash_uint32(role) % CACHE_NSHARES;
+
+	for (uint32 i = 0; i < CACHE_NSHARES; i++)
+	{
+		CacheShare *sh = &cache_shared->shares[(h + i) % CACHE_NSHARES];
+		uint32		owner = pg_atomic_read_u32(&sh->role);
+
+		if (owner == InvalidOid)
+		{
+			uint32		expected = InvalidOid;
+
+			if (pg_atomic_compare_exchange_u32(&sh->role, &expected, role))
+				return (uint16) ((h + i) % CACHE_NSHARES);
+			owner = expected;
+		}
+		if (owner == role)
+			return (uint16) ((h + i) % CACHE_NSHARES);
+	}
+	return (uint16) h;			/* all taken: shared with others */
+}
+
+/*
+ * One step of this backend's own hand over the entry array: an entry of
+ * role in share loses a usage count, or goes when it has none left (or
+ * has expired); with force, it goes anyway.  True when it freed one.
+ */
+static bool
+cache_own_step(uint16 share, Oid role, TimestampTz now, bool force)
+{
+	static uint64 own_hand = 0;
+	CacheEntry *e = &cache_entries[own_hand++ % cache_shared->nentries];
+	int			part = e->part;
+	bool		freed = false;
+
+	if (e->state != CACHE_LIVE || e->share != share || e->role != role)
+		return false;
+	if (force)
+		LWLockAcquire(cache_shared->parts[part].lock, LW_EXCLUSIVE);
+	else if (!LWLockConditionalAcquire(cache_shared->parts[part].lock, LW_EXCLUSIVE))
+		return false;
+	if (e->state == CACHE_LIVE && e->part == part && e->share == share &&
+		e->role == role)
+	{
+		uint32		u = pg_atomic_read_u32(&e->usage);
+
+		if (cache_expired(e, now))
+			cache_remove(e, cache_link_of(e), CACHE_EXPIRATIONS), freed = true;
+		else if (u > 0 && !force)
+			pg_atomic_write_u32(&e->usage, u - 1);
+		else
+			cache_remove(e, cache_link_of(e), CACHE_EVICTIONS), freed = true;
+	}
+	LWLockRelease(cache_shared->parts[part].lock);
+	return freed;
+}
+
+/*
+ * Count an entry of nchunks chunks against the calling role's share, first
+ * evicting the role's own entries while the share would exceed
+ * cognomega.cache_role_quota percent of the cache (chunks or entries).
+ * The reservation is taken before the check, so concurrent puts of one
+ * role cannot overshoot together.  False (nothing reserved) when the role
+ * cannot make room from its own entries.
+ */
+static bool
+cache_share_reserve(uint16 share, Oid role, uint32 nchunks)
+{
+	CacheShare *sh = &cache_shared->shares[share];
+	uint64		max_chunks = (uint64) cache_shared->nchunks * cognomega_cache_role_quota / 100;
+	uint32		max_entries = (uint32) ((uint64) cache_shared->nentries * cognomega_cache_role_quota / 100);
+	int64		steps = (int64) cache_shared->nentries * 3;
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (nchunks > max_chunks || max_entries == 0)
+		return false;
+	pg_atomic_fetch_add_u64(&sh->chunks, nchunks);
+	pg_atomic_fetch_add_u32(&sh->entries, 1);
+	while (pg_atomic_read_u64(&sh->chunks) > max_chunks ||
+		   pg_atomic_read_u32(&sh->entries) > max_entries)
+	{
+		if (steps-- <= 0)
+		{
+			pg_atomic_fetch_sub_u64(&sh->chunks, nchunks);
+			pg_atomic_fetch_sub_u32(&sh->entries, 1);
+			return false;
+		}
+		/* a CLOCK pass over the role's entries first, then take any */
+		cache_own_step(share, role, now, steps < cache_shared->nentries);
+	}
+	return true;
+}
+
+static void
+cache_share_release(uint16 share, uint32 nchunks)
+{
+	pg_atomic_fetch_sub_u64(&cache_shared->shares[share].chunks, nchunks);
+	pg_atomic_fetch_sub_u32(&cache_shared->shares[share].entries, 1);
 }
 
 /* ---- lookup ---- */
@@ -859,7 +994,7 @@ cache_link_in(CacheEntry *e, const CacheKey *k)
 static void
 cache_init_entry(CacheEntry *e, const CacheKey *k, int32 first,
 				 uint32 nchunks, int nd, uint32 vallen, TimestampTz fence,
-				 int64 ttl_ms)
+				 int64 ttl_ms, uint16 share)
 {
 	e->hash = k->hash;
 	e->first_chunk = first;
@@ -868,6 +1003,8 @@ cache_init_entry(CacheEntry *e, const CacheKey *k, int32 first,
 	e->vallen = vallen;
 	e->ndeps = nd;
 	e->part = k->part;
+	e->share = share;
+	e->role = GetUserId();
 	e->fence = fence;
 	ttl_ms = cache_ttl_ms(ttl_ms);
 	e->expires = 0;
@@ -897,6 +1034,7 @@ cache_store_kind(char kind, const char *text, uint32 textlen, Jsonb *value,
 	int32		idx,
 				first;
 	CacheEntry *e;
+	uint16		share;
 
 	if (VARSIZE(value) > (Size) cognomega_cache_max_entry_size ||
 		nrelids > CACHE_MAX_DEPS)
@@ -908,12 +1046,20 @@ cache_store_kind(char kind, const char *text, uint32 textlen, Jsonb *value,
 	cache_make_key(&k, kind, text, textlen);
 	total = (uint64) k.len + nd * sizeof(CacheDep) + VARSIZE(value);
 	nchunks = (uint32) ((total + CACHE_CHUNK - 1) / CACHE_CHUNK);
-	if (nchunks > (uint32) cache_shared->nchunks / 4 ||
-		!cache_alloc(nchunks, &idx, &first))
+	if (nchunks > (uint32) cache_shared->nchunks / 4)
 		return false;
+	share = cache_share_of(GetUserId());
+	if (!cache_share_reserve(share, GetUserId(), nchunks))
+		return false;
+	if (!cache_alloc(nchunks, &idx, &first))
+	{
+		cache_share_release(share, nchunks);
+		return false;
+	}
 
 	e = &cache_entries[idx];
-	cache_init_entry(e, &k, first, nchunks, nd, VARSIZE(value), fence, ttl_ms);
+	cache_init_entry(e, &k, first, nchunks, nd, VARSIZE(value), fence, ttl_ms,
+					 share);
 	cache_fill(e, first, &k, deps, nd, value);
 	cache_link_in(e, &k);
 	return true;
@@ -1060,6 +1206,33 @@ cache_read_stats(CacheStats *st)
 	st->entries = pg_atomic_read_u64(&cache_shared->entries_used);
 	st->bytes_used = pg_atomic_read_u64(&cache_shared->bytes_used);
 	st->bytes_total = (uint64) cache_shared->nchunks * CACHE_CHUNK;
+}
+
+/*
+ * The share of each role with entries: role, entries, bytes (chunks held).
+ * Returns how many were filled (at most max).
+ */
+int
+cache_read_role_stats(CacheRoleStats *out, int max)
+{
+	int			n = 0;
+
+	if (cache_shared == NULL)
+		return 0;
+	for (int i = 0; i < CACHE_NSHARES && n < max; i++)
+	{
+		CacheShare *sh = &cache_shared->shares[i];
+		Oid			role = pg_atomic_read_u32(&sh->role);
+		uint32		entries = pg_atomic_read_u32(&sh->entries);
+
+		if (role == InvalidOid || entries == 0)
+			continue;
+		out[n].role = role;
+		out[n].entries = entries;
+		out[n].bytes = pg_atomic_read_u64(&sh->chunks) * CACHE_CHUNK;
+		n++;
+	}
+	return n;
 }
 
 void

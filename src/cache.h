@@ -84,6 +84,19 @@ typedef struct CacheStats
 /* all zero when the library is not preloaded */
 extern void cache_read_stats(CacheStats *stats);
 
+/* what one role's entries occupy (cognomega.cache_role_quota) */
+typedef struct CacheRoleStats
+{
+	Oid			role;
+	uint64		entries;
+	uint64		bytes;			/* chunks held, in bytes */
+} CacheRoleStats;
+
+#define CACHE_MAX_ROLE_STATS	1024
+
+/* fills out[] (at most max), returns how many; 0 when not preloaded */
+extern int	cache_read_role_stats(CacheRoleStats *out, int max);
+
 /*
  * Below: for the cache's own SQL functions (cache_sql.c, cache_query.c).
  * Key spaces: cache_get/cache_put, the C API above, cached_query.

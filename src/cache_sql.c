@@ -170,6 +170,18 @@ cache_check_dep(Oid relid)
 				 errdetail("Only tables, partitioned tables, materialized views and foreign tables are dependencies."),
 				 relkind == RELKIND_VIEW ?
 				 errhint("Declare the tables the view reads.") : 0));
+
+	/*
+	 * The caller must be able to read it (the table or any column, and its
+	 * schema), as a hit checks: otherwise the entry going away would tell
+	 * when a table the caller cannot read was written.
+	 */
+	cache_check_schema_usage(relid);
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK &&
+		pg_attribute_aclcheck_all(relid, GetUserId(), ACL_SELECT,
+								  ACLMASK_ANY) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(relkind),
+					   get_rel_name(relid));
 }
 
 static Oid *
@@ -334,6 +346,33 @@ cognomega_cache_stats(PG_FUNCTION_ARGS)
 		values[9] = Float8GetDatum((double) st.counters[CACHE_HITS] / lookups);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc),
 													  values, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(cognomega_cache_role_stats);
+
+/* the share of the cache each role's entries occupy (cache_role_stats) */
+Datum
+cognomega_cache_role_stats(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	CacheRoleStats *st;
+	int			n;
+
+	cognomega_require_preload("cache_role_stats");
+	InitMaterializedSRF(fcinfo, 0);
+	st = palloc(sizeof(CacheRoleStats) * CACHE_MAX_ROLE_STATS);
+	n = cache_read_role_stats(st, CACHE_MAX_ROLE_STATS);
+	for (int i = 0; i < n; i++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {0};
+
+		values[0] = ObjectIdGetDatum(st[i].role);
+		values[1] = Int64GetDatum((int64) st[i].entries);
+		values[2] = Int64GetDatum((int64) st[i].bytes);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }
 
 /* ---- cached_query: per-backend plans ---- */

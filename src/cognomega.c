@@ -43,6 +43,7 @@ int			cognomega_cache_size_kb = 64 * 1024;
 int			cognomega_cache_default_ttl_ms = 5 * 60 * 1000;
 int			cognomega_cache_max_entry_size = 1024 * 1024;
 bool		cognomega_cache_enabled = true;
+int			cognomega_cache_role_quota = 50;
 
 char	   *cognomega_databases = NULL;
 char	   *cognomega_worker_role = NULL;
@@ -211,6 +212,15 @@ cognomega_define_gucs(void)
 							 true,
 							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
+
+	/* superuser: a role must not raise its own share (ALTER ROLE ... SET) */
+	DefineCustomIntVariable("cognomega.cache_role_quota",
+							"Largest share of the result cache one role's entries occupy, in percent.",
+							"Past it, the role's puts evict its own entries, never another role's.",
+							&cognomega_cache_role_quota,
+							50, 1, 100,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
 
 	DefineCustomStringVariable("cognomega.databases",
 							   "Comma-separated list of databases in which the background jobs run.",

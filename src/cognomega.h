@@ -32,6 +32,7 @@ extern int	cognomega_cache_size_kb;		/* PGC_POSTMASTER */
 extern int	cognomega_cache_default_ttl_ms;	/* 0 = no expiry */
 extern int	cognomega_cache_max_entry_size;	/* bytes */
 extern bool cognomega_cache_enabled;
+extern int	cognomega_cache_role_quota;	/* percent of the cache per role */
 
 /* GUCs: workers and jobs (section 5) */
 extern char *cognomega_databases;			/* comma-separated list */

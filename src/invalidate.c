@@ -22,9 +22,15 @@
  * A backend collects the slots it writes in a local write set: the
  * ExecutorStart hook sees every INSERT/UPDATE/DELETE/MERGE (also those run
  * by triggers, FK cascades, functions and writable CTEs: they start
- * executors of their own), the ProcessUtility hook sees COPY FROM, TRUNCATE
- * and DDL (anything that is not on a short harmless list bumps the
- * database's epoch).  Then, from the transaction callback:
+ * executors of their own), the ProcessUtility hook sees COPY FROM and
+ * TRUNCATE, and the object access hook sees what DDL creates, alters or
+ * drops: a relation or what belongs to one (column, constraint, trigger,
+ * rule, row type, ...) marks the relation's slot, a temporary object or a
+ * new relation nothing, any other object (function, type, schema, ...) the
+ * database's epoch.  DDL that finds nothing to do (DROP ... IF EXISTS)
+ * reports nothing, so invalidates nothing.  Utility statements whose
+ * effects that hook may not report, and are not on a short harmless list,
+ * bump the database's epoch.  Then, from the transaction callback:
  *
  *	PRE_COMMIT	pending += 1 on each written slot (before the commit record,
  *				so before any other session can see the commit)
@@ -70,12 +76,26 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/parallel.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaccess.h"
 #include "catalog/partition.h"
+#include "catalog/pg_attrdef.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_operator.h"
+#include "catalog/pg_policy.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_rewrite.h"
+#include "catalog/pg_statistic_ext.h"
+#include "catalog/pg_trigger.h"
+#include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
@@ -85,7 +105,10 @@
 #include "replication/logicalworker.h"
 #include "storage/ipc.h"
 #include "storage/shmem.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "cognomega.h"
@@ -94,6 +117,7 @@
 #define INVAL_NSLOTS		8192
 #define INVAL_GLOBAL_SLOT	INVAL_NSLOTS	/* one past the hashed ones */
 #define INVAL_MAX_WRITES	64		/* then the database epoch instead */
+#define INVAL_MAX_NEST		64		/* utility statements inside each other */
 
 typedef struct InvalSlot
 {
@@ -119,8 +143,19 @@ static bool inval_exit_registered = false;
 static bool inval_2pc_held = false;
 static uint32 inval_2pc_slot = 0;
 
+/*
+ * The utility statements being run, innermost last: true where the catalog
+ * changes it makes are to be ignored (a statement on the harmless list).
+ */
+static bool inval_ddl_ignore[INVAL_MAX_NEST];
+static int	inval_ddl_depth = 0;
+
+static object_access_hook_type prev_object_access_hook = NULL;
+
 static void inval_xact_callback(XactEvent event, void *arg);
 static void inval_release_at_exit(int code, Datum arg);
+static void inval_object_access(ObjectAccessType access, Oid classId,
+								Oid objectId, int subId, void *arg);
 
 Size
 invalidate_shmem_size(void)
@@ -149,8 +184,11 @@ invalidate_shmem_startup(void)
 void
 invalidate_init(void)
 {
-	if (cognomega_is_preloaded)
-		RegisterXactCallback(inval_xact_callback, NULL);
+	if (!cognomega_is_preloaded)
+		return;
+	RegisterXactCallback(inval_xact_callback, NULL);
+	prev_object_access_hook = object_access_hook;
+	object_access_hook = inval_object_access;
 }
 
 /*
@@ -422,15 +460,317 @@ inval_note_truncated(RangeVar *rv)
 	list_free(children);
 }
 
+/* ---- DDL: what the objects a statement changed can invalidate ---- */
+
 /*
- * Called by the ProcessUtility hook before the statement runs.  Returns true
- * for COMMIT PREPARED: the caller must then call invalidate_utility_end()
- * however the statement ends.
+ * One row of a catalog by OID, seen with SnapshotSelf (a post-create hook
+ * runs before the command counter moves on), and up to two of its OID
+ * columns.  False when there is no such row.
+ */
+static bool
+inval_catalog_row(Oid catalog, Oid index, AttrNumber oidatt, Oid objectId,
+				  AttrNumber att1, Oid *val1, AttrNumber att2, Oid *val2)
+{
+	Relation	rel = table_open(catalog, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		found;
+
+	ScanKeyInit(&key, oidatt, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(objectId));
+	scan = systable_beginscan(rel, index, true, SnapshotSelf, 1, &key);
+	tup = systable_getnext(scan);
+	found = HeapTupleIsValid(tup);
+	if (found)
+	{
+		bool		isnull;
+		Datum		d;
+
+		d = heap_getattr(tup, att1, RelationGetDescr(rel), &isnull);
+		*val1 = isnull ? InvalidOid : DatumGetObjectId(d);
+		if (val2)
+		{
+			d = heap_getattr(tup, att2, RelationGetDescr(rel), &isnull);
+			*val2 = isnull ? InvalidOid : DatumGetObjectId(d);
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * What a change to relation relid invalidates: nothing for a temporary
+ * relation (no entry ever depends on one), the relation's slot for one
+ * entries can depend on; a composite type is a type (false: the caller
+ * falls back).  *nsp is set to its schema, *found to whether it exists.
+ */
+static bool
+inval_relation_change(Oid relid, Oid *nsp, bool *found)
+{
+	Relation	rel = table_open(RelationRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		handled = false;
+
+	ScanKeyInit(&key, Anum_pg_class_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, ClassOidIndexId, true, SnapshotSelf, 1, &key);
+	tup = systable_getnext(scan);
+	*found = HeapTupleIsValid(tup);
+	if (*found)
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
+
+		*nsp = form->relnamespace;
+		if (form->relpersistence == RELPERSISTENCE_TEMP)
+			handled = true;
+		else if (form->relkind != RELKIND_COMPOSITE_TYPE)
+		{
+			inval_note_relation(relid);
+			handled = true;
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return handled;
+}
+
+/* a type: its relation if it is a row type (or an array of one), else *nsp */
+static Oid
+inval_type_relation(Oid typid, Oid *nsp)
+{
+	Oid			relid = InvalidOid;
+	Oid			elem = InvalidOid;
+
+	if (!inval_catalog_row(TypeRelationId, TypeOidIndexId, Anum_pg_type_oid,
+						   typid, Anum_pg_type_typrelid, &relid,
+						   Anum_pg_type_typnamespace, nsp))
+		return InvalidOid;
+	if (OidIsValid(relid))
+		return relid;
+	if (inval_catalog_row(TypeRelationId, TypeOidIndexId, Anum_pg_type_oid,
+						  typid, Anum_pg_type_typelem, &elem, 0, NULL) &&
+		OidIsValid(elem))
+	{
+		Oid			elemnsp;
+
+		if (inval_catalog_row(TypeRelationId, TypeOidIndexId, Anum_pg_type_oid,
+							  elem, Anum_pg_type_typrelid, &relid,
+							  Anum_pg_type_typnamespace, &elemnsp))
+			return relid;
+	}
+	return InvalidOid;
+}
+
+/*
+ * A catalog object was created, altered or dropped.  Entries depend on
+ * relations (their slots), and through the database epoch on everything
+ * else a query can use: a change to a relation, or to something that
+ * belongs to one (column, default, constraint, trigger, rule, policy,
+ * statistics, row type), invalidates that relation's entries; a change to
+ * a temporary object invalidates nothing (no entry depends on a temporary
+ * relation, and temporary functions and types are private to the session);
+ * anything else (functions, operators, other types, schemas, casts, ...),
+ * whose dependents are not recorded, the database epoch.  A new relation
+ * or schema has no dependents.
+ */
+static void
+inval_note_object(ObjectAccessType access, Oid classId, Oid objectId,
+				  int subId)
+{
+	Oid			relid = InvalidOid;
+	Oid			other = InvalidOid;
+	Oid			nsp = InvalidOid;
+
+	switch (classId)
+	{
+		case RelationRelationId:
+			if (access == OAT_POST_CREATE && subId == 0)
+				return;
+			relid = objectId;
+			break;
+		case NamespaceRelationId:
+			if (access == OAT_POST_CREATE)
+				return;
+			break;
+		case TypeRelationId:
+			relid = inval_type_relation(objectId, &nsp);
+			break;
+		case AttrDefaultRelationId:
+			inval_catalog_row(classId, AttrDefaultOidIndexId, Anum_pg_attrdef_oid,
+							  objectId, Anum_pg_attrdef_adrelid, &relid, 0, NULL);
+			break;
+		case TriggerRelationId:
+			inval_catalog_row(classId, TriggerOidIndexId, Anum_pg_trigger_oid,
+							  objectId, Anum_pg_trigger_tgrelid, &relid, 0, NULL);
+			break;
+		case RewriteRelationId:
+			inval_catalog_row(classId, RewriteOidIndexId, Anum_pg_rewrite_oid,
+							  objectId, Anum_pg_rewrite_ev_class, &relid, 0, NULL);
+			break;
+		case PolicyRelationId:
+			inval_catalog_row(classId, PolicyOidIndexId, Anum_pg_policy_oid,
+							  objectId, Anum_pg_policy_polrelid, &relid, 0, NULL);
+			break;
+		case StatisticExtRelationId:
+			inval_catalog_row(classId, StatisticExtOidIndexId,
+							  Anum_pg_statistic_ext_oid, objectId,
+							  Anum_pg_statistic_ext_stxrelid, &relid, 0, NULL);
+			break;
+		case ConstraintRelationId:
+			/* a domain's constraint is the domain's */
+			if (inval_catalog_row(classId, ConstraintOidIndexId,
+								  Anum_pg_constraint_oid, objectId,
+								  Anum_pg_constraint_conrelid, &relid,
+								  Anum_pg_constraint_contypid, &other) &&
+				!OidIsValid(relid) && OidIsValid(other))
+				relid = inval_type_relation(other, &nsp);
+			break;
+		case ProcedureRelationId:
+			inval_catalog_row(classId, ProcedureOidIndexId, Anum_pg_proc_oid,
+							  objectId, Anum_pg_proc_pronamespace, &nsp, 0, NULL);
+			break;
+		case OperatorRelationId:
+			inval_catalog_row(classId, OperatorOidIndexId, Anum_pg_operator_oid,
+							  objectId, Anum_pg_operator_oprnamespace, &nsp, 0, NULL);
+			break;
+		default:
+			break;
+	}
+	if (OidIsValid(relid))
+	{
+		bool		found;
+
+		if (inval_relation_change(relid, &nsp, &found))
+			return;
+		/* the row type of a relation being created, before its pg_class row */
+		if (!found && access == OAT_POST_CREATE)
+			return;
+	}
+	if (OidIsValid(nsp) && isAnyTempNamespace(nsp))
+		return;
+	inval_note_slot(inval_db_epoch_slot());
+}
+
+/* the object access hook: creations, changes and drops of catalog objects */
+static void
+inval_object_access(ObjectAccessType access, Oid classId, Oid objectId,
+					int subId, void *arg)
+{
+	if (prev_object_access_hook)
+		prev_object_access_hook(access, classId, objectId, subId, arg);
+	if (inval_shared == NULL || IsParallelWorker() ||
+		!IsTransactionState() ||
+		(access != OAT_POST_CREATE && access != OAT_DROP &&
+		 access != OAT_POST_ALTER))
+		return;
+	if (inval_ddl_depth > 0 && inval_ddl_depth <= INVAL_MAX_NEST &&
+		inval_ddl_ignore[inval_ddl_depth - 1])
+		return;
+	inval_note_object(access, classId, objectId, subId);
+}
+
+/* a statement's own target relation, if it exists (and is not temporary) */
+static void
+inval_note_rangevar(RangeVar *rv)
+{
+	Oid			relid = rv ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
+	Oid			nsp;
+	bool		found;
+
+	if (OidIsValid(relid) && !inval_relation_change(relid, &nsp, &found))
+		inval_note_slot(inval_db_epoch_slot());
+}
+
+/*
+ * DDL whose effect the object access hook reports: every object it creates,
+ * alters or drops passes inval_note_object() (DROP, which finds nothing with
+ * IF EXISTS, reports nothing).  Some name their relation as well, noted
+ * whether or not a hook reports it (ATTACH/DETACH, CREATE OR REPLACE VIEW,
+ * REFRESH, which writes without the executor).
+ */
+static bool
+inval_utility_by_objects(Node *node)
+{
+	switch (nodeTag(node))
+	{
+		case T_AlterTableStmt:
+			inval_note_rangevar(((AlterTableStmt *) node)->relation);
+			return true;
+		case T_ViewStmt:
+			inval_note_rangevar(((ViewStmt *) node)->view);
+			return true;
+		case T_RuleStmt:
+			inval_note_rangevar(((RuleStmt *) node)->relation);
+			return true;
+		case T_CreateTrigStmt:
+			inval_note_rangevar(((CreateTrigStmt *) node)->relation);
+			return true;
+		case T_CreatePolicyStmt:
+			inval_note_rangevar(((CreatePolicyStmt *) node)->table);
+			return true;
+		case T_AlterPolicyStmt:
+			inval_note_rangevar(((AlterPolicyStmt *) node)->table);
+			return true;
+		case T_RefreshMatViewStmt:
+			inval_note_rangevar(((RefreshMatViewStmt *) node)->relation);
+			return true;
+		case T_GrantStmt:
+			{
+				GrantStmt  *gs = (GrantStmt *) node;
+
+				/* privileges on relations are checked on every hit */
+				if (gs->objtype != OBJECT_TABLE ||
+					gs->targtype != ACL_TARGET_OBJECT)
+					return false;
+				for (int i = 0; i < list_length(gs->objects); i++)
+					inval_note_rangevar(list_nth_node(RangeVar, gs->objects, i));
+				return true;
+			}
+		case T_DropStmt:
+		case T_RenameStmt:
+		case T_AlterObjectSchemaStmt:
+		case T_AlterOwnerStmt:
+		case T_CreateFunctionStmt:
+		case T_AlterFunctionStmt:
+		case T_DefineStmt:
+		case T_CompositeTypeStmt:
+		case T_CreateEnumStmt:
+		case T_CreateRangeStmt:
+		case T_AlterEnumStmt:
+		case T_AlterTypeStmt:
+		case T_CreateDomainStmt:
+		case T_AlterDomainStmt:
+		case T_DropOwnedStmt:
+		case T_ReassignOwnedStmt:
+		case T_CreateStatsStmt:
+		case T_AlterStatsStmt:
+		case T_AlterSeqStmt:
+		case T_AlterDefaultPrivilegesStmt:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
+ * Called by the ProcessUtility hook before the statement runs; always
+ * paired with invalidate_utility_end().  Returns true for COMMIT PREPARED:
+ * the caller passes that on to invalidate_utility_end().
  */
 bool
 invalidate_utility_begin(PlannedStmt *pstmt)
 {
 	Node	   *node = pstmt->utilityStmt;
+	bool		ignore = node != NULL && inval_utility_harmless(node) &&
+		!inval_creates_inheritor(node);
+
+	if (inval_ddl_depth < INVAL_MAX_NEST)
+		inval_ddl_ignore[inval_ddl_depth] = ignore;
+	inval_ddl_depth++;
 
 	if (inval_shared == NULL || node == NULL)
 		return false;
@@ -467,15 +807,19 @@ invalidate_utility_begin(PlannedStmt *pstmt)
 			inval_note_slot(inval_db_epoch_slot());
 		return false;
 	}
-	if (!inval_utility_harmless(node) || inval_creates_inheritor(node))
-		inval_note_slot(inval_db_epoch_slot());
+	if (ignore || inval_utility_by_objects(node))
+		return false;
+	/* anything else: its effects are not known, the whole database */
+	inval_note_slot(inval_db_epoch_slot());
 	return false;
 }
 
-/* COMMIT PREPARED finished (or failed): bump the epoch, drop pending */
+/* the statement ended; COMMIT PREPARED finished (or failed): bump, release */
 void
 invalidate_utility_end(bool two_phase)
 {
+	if (inval_ddl_depth > 0)
+		inval_ddl_depth--;
 	if (!two_phase || !inval_2pc_held)
 		return;
 	inval_bump_slot(inval_2pc_slot);

@@ -19,4 +19,6 @@ SELECT cognomega.cache_reset_stats();
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM cognomega.cache_stats;
 \echo :LAST_ERROR_SQLSTATE
+SELECT * FROM cognomega.cache_role_stats;
+\echo :LAST_ERROR_SQLSTATE
 DROP EXTENSION cognomega;
