@@ -32,6 +32,8 @@
 
 #include "cognomega.h"
 #include "cache.h"
+#include "stats.h"
+#include "sysinfo.h"
 #include "invalidate.h"
 
 PG_MODULE_MAGIC;
@@ -299,6 +301,9 @@ cognomega_define_gucs(void)
 							0, -INT_MAX, INT_MAX,
 							PGC_SUSET, GUC_UNIT_MS | GUC_NOT_IN_SAMPLE,
 							NULL, NULL, NULL);
+
+	stats_define_gucs();
+	sysinfo_define_gucs();
 
 	MarkGUCPrefixReserved("cognomega");
 }

@@ -145,6 +145,8 @@ wk_step_in_transaction(WkStepFn fn, void *arg, WkResult *res,
 				 errmsg("cognomega job \"%s\" failed%s%s: %s", res->job,
 						what ? " for " : "", what ? what : "", edata->message)));
 		wk_note_error(res, what, edata->message);
+		if (res->sqlerrcode == 0)
+			res->sqlerrcode = edata->sqlerrcode;
 		FreeErrorData(edata);
 	}
 	PG_END_TRY();
@@ -177,6 +179,8 @@ wk_step_in_subtransaction(WkStepFn fn, void *arg, WkResult *res,
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
 		wk_note_error(res, what, edata->message);
+		if (res->sqlerrcode == 0)
+			res->sqlerrcode = edata->sqlerrcode;
 		FreeErrorData(edata);
 	}
 	PG_END_TRY();
@@ -405,6 +409,49 @@ wk_job_run(WkJobKind job, WkMode mode, WkResult *res)
 										   psprintf("%s: skipped", wk_job_names[job]));
 }
 
+/* ----------------------------------------------------------------
+ * Job history: one row per run, written after it
+ * ----------------------------------------------------------------
+ */
+typedef struct WkHistoryArg
+{
+	WkJobKind	job;
+	TimestampTz start;
+	const WkResult *run;
+	bool		by_worker;
+} WkHistoryArg;
+
+static void
+wk_history_step(void *arg, WkResult *res)
+{
+	WkHistoryArg *h = (WkHistoryArg *) arg;
+	const WkResult *run = h->run;
+
+	stats_record_job(wk_job_names[h->job], h->start,
+					 run->error ? "error" : (run->skipped ? "skipped" : "ok"),
+					 run->error ? run->sqlerrcode : 0, run->error, run->summary,
+					 h->by_worker);
+}
+
+/*
+ * Record a run in cognomega.job_history: in a worker in a transaction of
+ * its own, in a session in a subtransaction of the caller's; a failure to
+ * record is LOGged (worker) and does not change the run's outcome.  Not
+ * when the extension is gone or the server is in recovery.
+ */
+void
+wk_job_history(WkJobKind job, WkMode mode, TimestampTz start, const WkResult *run)
+{
+	WkResult	hres = {0};
+	WkHistoryArg h = {job, start, run, mode == WK_MODE_WORKER};
+
+	if (run->extension_gone || RecoveryInProgress())
+		return;
+	hres.cxt = run->cxt;
+	hres.job = "job_history";
+	wk_step(mode, wk_history_step, &h, &hres, NULL, true, true);
+}
+
 static WkJobKind
 wk_job_by_name(const char *name)
 {
@@ -427,6 +474,7 @@ wk_run_job_internal(WkJobKind job)
 	MemoryContext cxt = CurrentMemoryContext;
 	WkResult	res = {0};
 	volatile int slotno = -1;
+	TimestampTz start;
 
 	if (job == WK_JOB_CACHE_SWEEP)
 		cognomega_require_preload("cognomega.run_job('cache_sweep')");
@@ -436,10 +484,12 @@ wk_run_job_internal(WkJobKind job)
 	if (cognomega_is_preloaded)
 		slotno = wk_slot_for_database(MyDatabaseId, get_database_name(MyDatabaseId));
 	res.cxt = cxt;
-	wk_status_begin(slotno, job, GetCurrentTimestamp());
+	start = GetCurrentTimestamp();
+	wk_status_begin(slotno, job, start);
 	PG_TRY();
 	{
 		wk_job_run(job, WK_MODE_SESSION, &res);
+		wk_job_history(job, WK_MODE_SESSION, start, &res);
 	}
 	PG_CATCH();
 	{

@@ -64,10 +64,12 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "cognomega.h"
 #include "partman.h"
 #include "stats.h"
+#include "sysinfo.h"
 #include "worker.h"
 
 /* the maintenance interval assumed when the maintenance job is off */
@@ -75,6 +77,16 @@
 
 /* advisory lock key of the first registration ("cgst" in ASCII) */
 #define STATS_REGISTER_LOCK_KEY		INT64CONST(0x63677374)
+
+/* settings of the stats job's alerts and histories (stats_define_gucs) */
+double		cognomega_alert_memory_percent = 85.0;
+double		cognomega_alert_cpu_percent = 90.0;
+int			cognomega_alert_job_failures = 3;
+int			cognomega_alert_retention_min = 30 * 24 * 60;
+int			cognomega_job_history_retention_min = 30 * 24 * 60;
+
+/* from this percentage a HIGH_MEMORY_USAGE or HIGH_CPU_USAGE alert is CRITICAL */
+#define STATS_CRITICAL_PERCENT	"95"
 
 typedef struct StatsCounters
 {
@@ -88,7 +100,7 @@ typedef struct StatsCounters
  * of the backend (a worker runs them every interval), keyed by their text.
  * The plan cache replans them when the objects they use change.
  */
-#define STATS_MAX_PLANS 8
+#define STATS_MAX_PLANS 16
 
 typedef struct StatsPlan
 {
@@ -122,9 +134,10 @@ stats_plan(const char *sql, int nargs, Oid *types)
 
 /* run a query that must succeed; returns SPI_processed */
 static uint64
-stats_exec(const char *sql, int nargs, Oid *types, Datum *values, int expect)
+stats_exec_nulls(const char *sql, int nargs, Oid *types, Datum *values,
+				 const char *nulls, int expect)
 {
-	int			rc = SPI_execute_plan(stats_plan(sql, nargs, types), values, NULL,
+	int			rc = SPI_execute_plan(stats_plan(sql, nargs, types), values, nulls,
 									  false, 0);
 
 	if (rc != expect)
@@ -132,40 +145,54 @@ stats_exec(const char *sql, int nargs, Oid *types, Datum *values, int expect)
 	return SPI_processed;
 }
 
-static bool
-stats_is_managed(void)
+static uint64
+stats_exec(const char *sql, int nargs, Oid *types, Datum *values, int expect)
 {
+	return stats_exec_nulls(sql, nargs, types, values, NULL, expect);
+}
+
+static bool
+stats_is_managed(const char *rel)
+{
+	Datum		val[1] = {CStringGetTextDatum(rel)};
+	Oid			typ[1] = {TEXTOID};
+
 	stats_exec("SELECT 1 FROM cognomega.part_config"
-			   " WHERE parent OPERATOR(pg_catalog.=) 'cognomega.stats_history'::pg_catalog.regclass",
-			   0, NULL, NULL, SPI_OK_SELECT);
+			   " WHERE parent OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
+			   1, typ, val, SPI_OK_SELECT);
 	return SPI_processed > 0;
 }
 
-/* register stats_history for partition management once; keep retention */
+/*
+ * Register one of the extension's history tables (stats_history,
+ * job_history: partitioned on their first column, col) for partition
+ * management once; keep its retention equal to its setting (minutes).
+ */
 static void
-stats_ensure_managed(void)
+stats_ensure_managed(const char *rel, const char *col, int retention_min)
 {
-	Datum		ret[1] = {Int32GetDatum(cognomega_stats_retention_min)};
-	Oid			rettype[1] = {INT4OID};
+	Datum		val[3] = {CStringGetTextDatum(rel), Int32GetDatum(retention_min),
+		CStringGetTextDatum(col)};
+	Oid			typ[3] = {TEXTOID, INT4OID, TEXTOID};
 
-	if (!stats_is_managed())
+	if (!stats_is_managed(rel))
 	{
 		Datum		key[1] = {Int64GetDatum(STATS_REGISTER_LOCK_KEY)};
 		Oid			keytype[1] = {INT8OID};
 
 		stats_exec("SELECT pg_catalog.pg_advisory_xact_lock($1)",
 				   1, keytype, key, SPI_OK_SELECT);
-		if (!stats_is_managed())
-			stats_exec("SELECT cognomega.create_parent('cognomega.stats_history'::pg_catalog.regclass,"
-					   " 'recorded_at', '1 day'::interval, premake => 4,"
-					   " retention => pg_catalog.make_interval(mins => $1))",
-					   1, rettype, ret, SPI_OK_SELECT);
+		if (!stats_is_managed(rel))
+			stats_exec("SELECT cognomega.create_parent($1::pg_catalog.regclass,"
+					   " $3, '1 day'::interval, premake => 4,"
+					   " retention => pg_catalog.make_interval(mins => $2))",
+					   3, typ, val, SPI_OK_SELECT);
 	}
 	stats_exec("UPDATE cognomega.part_config"
-			   "   SET retention = pg_catalog.make_interval(mins => $1)"
-			   " WHERE parent OPERATOR(pg_catalog.=) 'cognomega.stats_history'::pg_catalog.regclass"
-			   "   AND retention IS DISTINCT FROM pg_catalog.make_interval(mins => $1)",
-			   1, rettype, ret, SPI_OK_UPDATE);
+			   "   SET retention = pg_catalog.make_interval(mins => $2)"
+			   " WHERE parent OPERATOR(pg_catalog.=) $1::pg_catalog.regclass"
+			   "   AND retention IS DISTINCT FROM pg_catalog.make_interval(mins => $2)",
+			   2, typ, val, SPI_OK_UPDATE);
 }
 
 /* can the cache figures be read here? */
@@ -197,12 +224,16 @@ stats_read_counters(StatsCounters *c, int hits_col, int misses_col)
 /*
  * The row: cache figures, database size and counters, connections by
  * state, each managed table's size, dead tuples and rows in its default
- * partition.
+ * partition; the machine's figures ($1..$6, read by sysinfo.c) and, where
+ * pg_stat_statements is installed and loaded, its cumulative calls and
+ * execution time in this database.
  */
 #define STATS_INSERT \
 	"WITH c(entries, bytes_used, bytes_total, hits, misses, stores, evictions," \
 	"       expirations, invalidations) AS (%s)," \
-	" d AS (SELECT xact_commit, xact_rollback, temp_files, temp_bytes, stats_reset" \
+	" q(calls, exec_ms) AS (%s)," \
+	" d AS (SELECT xact_commit, xact_rollback, temp_files, temp_bytes, stats_reset," \
+	"              blks_hit, blks_read, deadlocks" \
 	"         FROM pg_catalog.pg_stat_database WHERE datname = pg_catalog.current_database())," \
 	" a AS (SELECT COALESCE(state, 'unknown') AS state, pg_catalog.count(*) AS n" \
 	"         FROM pg_catalog.pg_stat_activity" \
@@ -220,7 +251,9 @@ stats_read_counters(StatsCounters *c, int hits_col, int misses_col)
 	"        cache_hits, cache_misses, cache_stores, cache_evictions, cache_expirations," \
 	"        cache_invalidations, database_size, xact_commit, xact_rollback, temp_files," \
 	"        temp_bytes, stats_reset, connections, connections_total, rows_in_default," \
-	"        managed_tables)" \
+	"        managed_tables, memory_used, memory_total, memory_source, cpu_seconds," \
+	"        cpu_count, load_1m, blks_hit, blks_read, deadlocks, statements_calls," \
+	"        statements_exec_ms)" \
 	" SELECT c.entries, c.bytes_used, c.bytes_total, c.hits, c.misses, c.stores, c.evictions," \
 	"        c.expirations, c.invalidations," \
 	"        pg_catalog.pg_database_size(pg_catalog.current_database())," \
@@ -233,8 +266,9 @@ stats_read_counters(StatsCounters *c, int hits_col, int misses_col)
 	"                                               'rows_in_default', rows_in_default," \
 	"                                               'premade_ahead', premade_ahead, 'premake', premake," \
 	"                                               'newest_end', newest_end)), '{}')" \
-	"           FROM m)" \
-	"   FROM c LEFT JOIN d ON true" \
+	"           FROM m)," \
+	"        $1, $2, $3, $4, $5, $6, d.blks_hit, d.blks_read, d.deadlocks, q.calls, q.exec_ms" \
+	"   FROM c CROSS JOIN q LEFT JOIN d ON true" \
 	" RETURNING cache_hits, cache_misses, managed_tables"
 
 #define STATS_NO_CACHE \
@@ -245,6 +279,38 @@ stats_read_counters(StatsCounters *c, int hits_col, int misses_col)
 	"SELECT entries, bytes_used, bytes_total, hits, misses, stores, evictions," \
 	" expirations, invalidations FROM cognomega.cache_stats"
 
+#define STATS_NO_STATEMENTS \
+	"SELECT NULL::bigint, NULL::pg_catalog.float8"
+
+#define STATS_STATEMENTS \
+	"SELECT pg_catalog.sum(calls)::bigint, pg_catalog.sum(total_exec_time)::pg_catalog.float8" \
+	"  FROM %s.pg_stat_statements" \
+	" WHERE dbid OPERATOR(pg_catalog.=) (SELECT oid FROM pg_catalog.pg_database" \
+	"                                     WHERE datname OPERATOR(pg_catalog.=) pg_catalog.current_database())"
+
+/*
+ * The statements subquery: pg_stat_statements' view where the extension
+ * is installed in this database and its library loaded (else the view
+ * raises an error), NULLs otherwise.
+ */
+static char *
+stats_statements_query(void)
+{
+	const char *libs = GetConfigOption("shared_preload_libraries", true, false);
+	char	   *nsp;
+
+	if (libs == NULL || strstr(libs, "pg_stat_statements") == NULL)
+		return STATS_NO_STATEMENTS;
+	stats_exec("SELECT n.nspname FROM pg_catalog.pg_extension e"
+			   "  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace"
+			   " WHERE e.extname OPERATOR(pg_catalog.=) 'pg_stat_statements'",
+			   0, NULL, NULL, SPI_OK_SELECT);
+	if (SPI_processed != 1 ||
+		(nsp = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)) == NULL)
+		return STATS_NO_STATEMENTS;
+	return psprintf(STATS_STATEMENTS, quote_identifier(nsp));
+}
+
 /*
  * Insert this run's row; cur gets its cache counters, prev those of the
  * previous run in this database (kept in shared memory: no index needed on
@@ -253,20 +319,77 @@ stats_read_counters(StatsCounters *c, int hits_col, int misses_col)
  * counts the rows of every default partition, is read once per run).
  */
 static Datum
-stats_record(StatsCounters *prev, StatsCounters *cur)
+stats_record(StatsCounters *prev, StatsCounters *cur, const SysInfo *si)
 {
 	bool		isnull;
 	Datum		managed;
+	Datum		val[6];
+	char		nulls[6] = "      ";
+	Oid			typ[6] = {INT8OID, INT8OID, TEXTOID, FLOAT8OID, INT4OID, FLOAT8OID};
 
-	stats_exec(psprintf(STATS_INSERT,
-						stats_cache_available() ? STATS_CACHE : STATS_NO_CACHE),
-			   0, NULL, NULL, SPI_OK_INSERT_RETURNING);
+	memset(val, 0, sizeof(val));
+	if (si->have_memory)
+	{
+		val[0] = Int64GetDatum(si->memory_used);
+		val[1] = Int64GetDatum(si->memory_total);
+		val[2] = CStringGetTextDatum(si->memory_source);
+	}
+	else
+		nulls[0] = nulls[1] = nulls[2] = 'n';
+	if (si->have_cpu)
+	{
+		val[3] = Float8GetDatum(si->cpu_seconds);
+		val[4] = Int32GetDatum(si->cpu_count);
+	}
+	else
+		nulls[3] = nulls[4] = 'n';
+	if (si->have_load)
+		val[5] = Float8GetDatum(si->load_1m);
+	else
+		nulls[5] = 'n';
+
+	stats_exec_nulls(psprintf(STATS_INSERT,
+							  stats_cache_available() ? STATS_CACHE : STATS_NO_CACHE,
+							  stats_statements_query()),
+					 6, typ, val, nulls, SPI_OK_INSERT_RETURNING);
 	stats_read_counters(cur, 1, 2);
 	managed = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
 	managed = PointerGetDatum(PG_DETOAST_DATUM_COPY(managed));
 	prev->known = cur->known &&
 		wk_cache_window(cur->hits, cur->misses, &prev->hits, &prev->misses);
 	return managed;
+}
+
+/* the memory in use, in percent, or -1 when unknown */
+static double
+stats_memory_percent(const SysInfo *si)
+{
+	if (!si->have_memory || si->memory_total <= 0)
+		return -1;
+	return 100.0 * (double) si->memory_used / (double) si->memory_total;
+}
+
+/*
+ * The CPU used over the window since the previous run in this database,
+ * in percent of the CPUs the server may use, or -1 when it cannot be
+ * judged (first run, counter went backwards, CPUs changed).
+ */
+static double
+stats_cpu_percent(const SysInfo *si)
+{
+	double		prev_cpu;
+	int			prev_count;
+	TimestampTz prev_at;
+	TimestampTz now = GetCurrentTimestamp();
+	double		secs;
+
+	if (!si->have_cpu ||
+		!wk_cpu_window(si->cpu_seconds, si->cpu_count, now,
+					   &prev_cpu, &prev_count, &prev_at) ||
+		prev_count != si->cpu_count || si->cpu_seconds < prev_cpu || now <= prev_at)
+		return -1;
+	secs = (double) (now - prev_at) / USECS_PER_SEC;
+	return 100.0 * (si->cpu_seconds - prev_cpu) / (secs * si->cpu_count);
 }
 
 /*
@@ -359,23 +482,30 @@ stats_late_parents(Datum managed)
 }
 
 /*
- * The conditions holding now ($1: the window's hit ratio or -1, $2: the
- * threshold, $3: the row's managed_tables, $4: the parents
- * stats_late_parents found), raised or refreshed, and the
- * open alerts of the kinds judged this run resolved when their condition
- * no longer holds.
+ * The conditions holding now, raised or refreshed, and the open alerts of
+ * the kinds judged this run resolved when their condition no longer holds;
+ * each raise and resolve is announced with NOTIFY cognomega_alerts (sent
+ * when the job's transaction commits).  Parameters:
+ *	$1, $2		the window's cache hit ratio (or -1) and its threshold
+ *	$3			the row's managed_tables
+ *	$4			the parents stats_late_parents found
+ *	$5, $6		memory in use in percent (or -1) and its threshold
+ *	$7, $8		CPU over the window in percent (or -1) and its threshold
+ *	$9, $10		the jobs failing in a row, how many times, and $11 the
+ *				threshold; $12 whether the jobs' runs are known here
+ * HIGH_MEMORY_USAGE and HIGH_CPU_USAGE are CRITICAL from 95 percent.
  */
 #define STATS_ALERTS \
 	"WITH mt AS (SELECT key AS tbl, value AS v FROM pg_catalog.jsonb_each($3))," \
-	" cur(kind, subject, value, threshold) AS (" \
-	"   SELECT 'ROWS_IN_DEFAULT_PARTITION', tbl, (v->>'rows_in_default')::float8, 0::float8" \
+	" cur(kind, subject, value, threshold, severity) AS (" \
+	"   SELECT 'ROWS_IN_DEFAULT_PARTITION', tbl, (v->>'rows_in_default')::float8, 0::float8, 'WARNING'" \
 	"     FROM mt WHERE (v->>'rows_in_default')::bigint > 0" \
 	"   UNION ALL" \
 	"   SELECT 'MISSING_FUTURE_PARTITIONS', tbl, (v->>'premade_ahead')::float8," \
-	"          (v->>'premake')::float8" \
+	"          (v->>'premake')::float8, 'WARNING'" \
 	"     FROM mt WHERE tbl = ANY($4)" \
 	"   UNION ALL" \
-	"   SELECT 'INVALID_INDEX', i.indexrelid::pg_catalog.regclass::pg_catalog.text, NULL, NULL" \
+	"   SELECT 'INVALID_INDEX', i.indexrelid::pg_catalog.regclass::pg_catalog.text, NULL, NULL, 'WARNING'" \
 	"     FROM pg_catalog.pg_index i" \
 	"     JOIN pg_catalog.pg_class r ON r.oid = i.indexrelid" \
 	"     JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace" \
@@ -384,38 +514,105 @@ stats_late_parents(Datum managed)
 	"      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_progress_create_index p" \
 	"                       WHERE p.index_relid = i.indexrelid)" \
 	"   UNION ALL" \
-	"   SELECT 'LOW_CACHE_HIT_RATE', 'cache', $1, $2 WHERE $1 OPERATOR(pg_catalog.>=) 0::float8 AND $1 < $2)," \
+	"   SELECT 'LOW_CACHE_HIT_RATE', 'cache', $1, $2, 'WARNING'" \
+	"    WHERE $1 OPERATOR(pg_catalog.>=) 0::float8 AND $1 < $2" \
+	"   UNION ALL" \
+	"   SELECT 'HIGH_MEMORY_USAGE', 'memory', $5, $6," \
+	"          CASE WHEN $5 >= " STATS_CRITICAL_PERCENT " THEN 'CRITICAL' ELSE 'WARNING' END" \
+	"    WHERE $5 OPERATOR(pg_catalog.>=) 0::float8 AND $5 > $6" \
+	"   UNION ALL" \
+	"   SELECT 'HIGH_CPU_USAGE', 'cpu', $7, $8," \
+	"          CASE WHEN $7 >= " STATS_CRITICAL_PERCENT " THEN 'CRITICAL' ELSE 'WARNING' END" \
+	"    WHERE $7 OPERATOR(pg_catalog.>=) 0::float8 AND $7 > $8" \
+	"   UNION ALL" \
+	"   SELECT 'JOB_FAILING', j.job, j.n::float8, $11, 'WARNING'" \
+	"     FROM ROWS FROM (pg_catalog.unnest($9), pg_catalog.unnest($10)) AS j(job, n) WHERE j.n >= $11)," \
 	" raised AS (" \
-	"   INSERT INTO cognomega.alerts AS al (kind, subject, value, threshold)" \
-	"   SELECT kind, subject, value, threshold FROM cur" \
+	"   INSERT INTO cognomega.alerts AS al (kind, subject, value, threshold, severity)" \
+	"   SELECT kind, subject, value, threshold, severity FROM cur" \
 	"   ON CONFLICT (kind, subject) WHERE resolved_at IS NULL" \
 	"   DO UPDATE SET value = excluded.value, threshold = excluded.threshold," \
-	"                 last_seen = pg_catalog.now()" \
-	"   RETURNING (al.xmax = 0) AS inserted)," \
+	"                 severity = excluded.severity, last_seen = pg_catalog.now()" \
+	"   RETURNING al.id, al.kind, al.subject, al.value, al.threshold, al.severity," \
+	"             (al.xmax = 0) AS inserted)," \
 	" resolved AS (" \
 	"   UPDATE cognomega.alerts al SET resolved_at = pg_catalog.now()" \
 	"    WHERE al.resolved_at IS NULL" \
 	"      AND (al.kind <> 'LOW_CACHE_HIT_RATE' OR $1 OPERATOR(pg_catalog.>=) 0::float8)" \
+	"      AND (al.kind <> 'HIGH_MEMORY_USAGE' OR $5 OPERATOR(pg_catalog.>=) 0::float8)" \
+	"      AND (al.kind <> 'HIGH_CPU_USAGE' OR $7 OPERATOR(pg_catalog.>=) 0::float8)" \
+	"      AND (al.kind <> 'JOB_FAILING' OR $12)" \
 	"      AND al.kind IN ('ROWS_IN_DEFAULT_PARTITION', 'MISSING_FUTURE_PARTITIONS'," \
-	"                      'INVALID_INDEX', 'LOW_CACHE_HIT_RATE')" \
+	"                      'INVALID_INDEX', 'LOW_CACHE_HIT_RATE', 'HIGH_MEMORY_USAGE'," \
+	"                      'HIGH_CPU_USAGE', 'JOB_FAILING')" \
 	"      AND NOT EXISTS (SELECT 1 FROM cur WHERE cur.kind = al.kind AND cur.subject = al.subject)" \
-	"   RETURNING 1)" \
+	"   RETURNING al.id, al.kind, al.subject, al.value, al.threshold, al.severity)," \
+	" notified AS (" \
+	"   SELECT pg_catalog.pg_notify('cognomega_alerts', pg_catalog.json_build_object(" \
+	"            'id', e.id, 'kind', e.kind, 'subject', e.subject, 'value', e.value," \
+	"            'threshold', e.threshold, 'severity', e.severity, 'state', e.state," \
+	"            'database', pg_catalog.current_database())::pg_catalog.text)" \
+	"     FROM (SELECT id, kind, subject, value, threshold, severity, 'raised' AS state" \
+	"             FROM raised WHERE inserted" \
+	"           UNION ALL" \
+	"           SELECT id, kind, subject, value, threshold, severity, 'resolved'" \
+	"             FROM resolved) e)" \
 	" SELECT (SELECT pg_catalog.count(*) FROM raised WHERE inserted)," \
 	"        (SELECT pg_catalog.count(*) FROM raised)," \
-	"        (SELECT pg_catalog.count(*) FROM resolved)"
+	"        (SELECT pg_catalog.count(*) FROM resolved)," \
+	"        (SELECT pg_catalog.count(*) FROM notified)"
+
+/* the jobs failing in a row in this database, as two arrays for STATS_ALERTS */
+static bool
+stats_failing_jobs(Datum *names, Datum *counts)
+{
+	Datum		n[WK_NUM_JOBS];
+	Datum		c[WK_NUM_JOBS];
+	int			nfail = 0;
+	bool		known = false;
+	int			j;
+
+	for (j = 0; j < WK_NUM_JOBS; j++)
+	{
+		int			inrow = wk_failures_in_row((WkJobKind) j);
+
+		if (inrow < 0)
+			continue;
+		known = true;
+		if (inrow > 0)
+		{
+			n[nfail] = CStringGetTextDatum(wk_job_names[j]);
+			c[nfail++] = Int32GetDatum(inrow);
+		}
+	}
+	*names = PointerGetDatum(construct_array(n, nfail, TEXTOID, -1, false, TYPALIGN_INT));
+	*counts = PointerGetDatum(construct_array(c, nfail, INT4OID, 4, true, TYPALIGN_INT));
+	return known;
+}
 
 /* raise and resolve alerts; returns "N raised, N open, N resolved" */
 static char *
-stats_alerts(double hit_ratio, Datum managed)
+stats_alerts(double hit_ratio, Datum managed, const SysInfo *si)
 {
-	Datum		late = stats_late_parents(managed);
-	Datum		val[4] = {Float8GetDatum(hit_ratio),
-		Float8GetDatum(cognomega_alert_cache_hit_ratio), managed, late};
-	Oid			typ[4] = {FLOAT8OID, FLOAT8OID, JSONBOID, TEXTARRAYOID};
+	Datum		val[12];
+	Oid			typ[12] = {FLOAT8OID, FLOAT8OID, JSONBOID, TEXTARRAYOID,
+		FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID,
+	TEXTARRAYOID, INT4ARRAYOID, FLOAT8OID, BOOLOID};
 	int64		n[3];
 	int			i;
 
-	stats_exec(STATS_ALERTS, 4, typ, val, SPI_OK_SELECT);
+	val[0] = Float8GetDatum(hit_ratio);
+	val[1] = Float8GetDatum(cognomega_alert_cache_hit_ratio);
+	val[2] = managed;
+	val[3] = stats_late_parents(managed);
+	val[4] = Float8GetDatum(stats_memory_percent(si));
+	val[5] = Float8GetDatum(cognomega_alert_memory_percent);
+	val[6] = Float8GetDatum(stats_cpu_percent(si));
+	val[7] = Float8GetDatum(cognomega_alert_cpu_percent);
+	val[11] = BoolGetDatum(stats_failing_jobs(&val[8], &val[9]));
+	val[10] = Float8GetDatum((double) cognomega_alert_job_failures);
+
+	stats_exec(STATS_ALERTS, 12, typ, val, SPI_OK_SELECT);
 	for (i = 0; i < 3; i++)
 	{
 		bool		isnull;
@@ -427,11 +624,67 @@ stats_alerts(double hit_ratio, Datum managed)
 					INT64_FORMAT " resolved", n[0], n[1], n[2]);
 }
 
+/* resolved alerts older than cognomega.alert_retention go */
+static void
+stats_forget_alerts(void)
+{
+	Datum		val[1] = {Int32GetDatum(cognomega_alert_retention_min)};
+	Oid			typ[1] = {INT4OID};
+
+	stats_exec("DELETE FROM cognomega.alerts"
+			   " WHERE resolved_at OPERATOR(pg_catalog.<)"
+			   "       (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(mins => $1))",
+			   1, typ, val, SPI_OK_DELETE);
+}
+
+/*
+ * One row into cognomega.job_history for a run of a job (called in a
+ * transaction with SPI connected, by jobs.c after the run).
+ */
+void
+stats_record_job(const char *job, TimestampTz started, const char *status,
+				 int sqlerrcode, const char *message, const char *result,
+				 bool by_worker)
+{
+	int			nest = NewGUCNestLevel();
+	Datum		val[7];
+	char		nulls[7] = "       ";
+	Oid			typ[7] = {TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID};
+
+	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	stats_ensure_managed("cognomega.job_history", "started_at",
+						 cognomega_job_history_retention_min);
+	val[0] = CStringGetTextDatum(job);
+	val[1] = TimestampTzGetDatum(started);
+	val[2] = CStringGetTextDatum(status);
+	if (sqlerrcode != 0)
+		val[3] = CStringGetTextDatum(unpack_sql_state(sqlerrcode));
+	else
+		nulls[3] = 'n';
+	if (message != NULL)
+		val[4] = CStringGetTextDatum(message);
+	else
+		nulls[4] = 'n';
+	if (result != NULL)
+		val[5] = CStringGetTextDatum(result);
+	else
+		nulls[5] = 'n';
+	val[6] = BoolGetDatum(by_worker);
+	stats_exec_nulls("INSERT INTO cognomega.job_history (job, database, started_at, ended_at,"
+					 "        status, sqlstate, message, result, by_worker)"
+					 " VALUES ($1, pg_catalog.current_database(), $2, pg_catalog.clock_timestamp(),"
+					 "         $3, $4, $5, $6, $7)",
+					 7, typ, val, nulls, SPI_OK_INSERT);
+	AtEOXact_GUC(true, nest);
+}
+
 char *
 stats_run(MemoryContext result_cxt)
 {
 	StatsCounters prev,
 				cur;
+	SysInfo		si;
 	int			nest = NewGUCNestLevel();
 	char		timeout[32];
 	char	   *alerts;
@@ -443,11 +696,58 @@ stats_run(MemoryContext result_cxt)
 	/* regclass::text names every table with its schema, whoever runs the job */
 	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
-	stats_ensure_managed();
-	managed = stats_record(&prev, &cur);
-	alerts = stats_alerts(stats_window_hit_ratio(&prev, &cur), managed);
+	stats_ensure_managed("cognomega.stats_history", "recorded_at",
+						 cognomega_stats_retention_min);
+	sysinfo_read(&si);
+	managed = stats_record(&prev, &cur, &si);
+	alerts = stats_alerts(stats_window_hit_ratio(&prev, &cur), managed, &si);
+	stats_forget_alerts();
 	AtEOXact_GUC(true, nest);
 
 	return MemoryContextStrdup(result_cxt,
 							   psprintf("stats: 1 row recorded, %s", alerts));
+}
+
+void
+stats_define_gucs(void)
+{
+	DefineCustomRealVariable("cognomega.alert_memory_percent",
+							 "Memory use, in percent, above which the stats job raises HIGH_MEMORY_USAGE.",
+							 "CRITICAL from 95 percent.",
+							 &cognomega_alert_memory_percent,
+							 85.0, 0.0, 100.0,
+							 PGC_SIGHUP, 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomRealVariable("cognomega.alert_cpu_percent",
+							 "CPU use over the stats window, in percent, above which the stats job raises HIGH_CPU_USAGE.",
+							 "CRITICAL from 95 percent.",
+							 &cognomega_alert_cpu_percent,
+							 90.0, 0.0, 100.0,
+							 PGC_SIGHUP, 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cognomega.alert_job_failures",
+							"Failed runs in a row of a job after which the stats job raises JOB_FAILING.",
+							NULL,
+							&cognomega_alert_job_failures,
+							3, 1, INT_MAX,
+							PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cognomega.alert_retention",
+							"How long resolved alerts are kept before the stats job deletes them.",
+							NULL,
+							&cognomega_alert_retention_min,
+							30 * 24 * 60, 1, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_MIN,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cognomega.job_history_retention",
+							"How long rows of cognomega.job_history are kept.",
+							NULL,
+							&cognomega_job_history_retention_min,
+							30 * 24 * 60, 60, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_MIN,
+							NULL, NULL, NULL);
 }

@@ -86,6 +86,7 @@ typedef struct WkJobState
 	int64		runs;
 	int64		failures;
 	int			consecutive_failures;
+	TimestampTz last_success;	/* 0: none since the server started */
 	char		last_status[WK_STATUS_LEN];
 	char		last_error[WK_ERROR_LEN];
 	char		last_result[WK_RESULT_LEN];
@@ -102,6 +103,10 @@ typedef struct WkDbSlot
 	bool		cache_seen;		/* the stats job's last cache counters: */
 	int64		cache_hits;
 	int64		cache_misses;
+	bool		cpu_seen;		/* the stats job's last CPU reading: */
+	double		cpu_seconds;
+	int			cpu_count;
+	TimestampTz cpu_at;
 	WkJobState	jobs[WK_NUM_JOBS];
 } WkDbSlot;
 
@@ -245,6 +250,8 @@ wk_status_end(int slotno, WkJobKind job, const WkResult *res,
 	{
 		js->consecutive_failures = 0;
 		js->last_error[0] = '\0';
+		if (!res->skipped)
+			js->last_success = js->last_end;
 	}
 	strlcpy(js->last_status, status, WK_STATUS_LEN);
 	strlcpy(js->last_result, res->summary ? res->summary : "", WK_RESULT_LEN);
@@ -288,6 +295,53 @@ wk_cache_window(int64 hits, int64 misses, int64 *prev_hits, int64 *prev_misses)
 	s->cache_misses = misses;
 	LWLockRelease(wk_shared->lock);
 	return seen;
+}
+
+/*
+ * The stats job's CPU window, as wk_cache_window: store this run's reading
+ * for the current database and return the previous one (false when none).
+ */
+bool
+wk_cpu_window(double cpu_seconds, int cpu_count, TimestampTz at,
+			  double *prev_seconds, int *prev_count, TimestampTz *prev_at)
+{
+	int			slotno = wk_slot_for_database(MyDatabaseId,
+											  get_database_name(MyDatabaseId));
+	WkDbSlot   *s;
+	bool		seen;
+
+	if (slotno < 0)
+		return false;
+	s = &wk_shared->dbs[slotno];
+	LWLockAcquire(wk_shared->lock, LW_EXCLUSIVE);
+	seen = s->cpu_seen;
+	*prev_seconds = s->cpu_seconds;
+	*prev_count = s->cpu_count;
+	*prev_at = s->cpu_at;
+	s->cpu_seen = true;
+	s->cpu_seconds = cpu_seconds;
+	s->cpu_count = cpu_count;
+	s->cpu_at = at;
+	LWLockRelease(wk_shared->lock);
+	return seen;
+}
+
+/* failed runs in a row of a job in the current database; -1 when unknown */
+int
+wk_failures_in_row(WkJobKind job)
+{
+	int			slotno;
+	int			n;
+
+	if (wk_shared == NULL)
+		return -1;
+	slotno = wk_slot_for_database(MyDatabaseId, get_database_name(MyDatabaseId));
+	if (slotno < 0)
+		return -1;
+	LWLockAcquire(wk_shared->lock, LW_SHARED);
+	n = wk_shared->dbs[slotno].jobs[job].consecutive_failures;
+	LWLockRelease(wk_shared->lock);
+	return n;
 }
 
 /*
@@ -343,8 +397,8 @@ static void
 wk_emit_job_row(ReturnSetInfo *rsinfo, const WkDbSlot *s, int job)
 {
 	const WkJobState *js = &s->jobs[job];
-	Datum		v[11];
-	bool		n[11] = {0};
+	Datum		v[12];
+	bool		n[12] = {0};
 
 	v[0] = CStringGetTextDatum(wk_job_names[job]);
 	v[1] = NameGetDatum(&s->dbname);
@@ -358,6 +412,8 @@ wk_emit_job_row(ReturnSetInfo *rsinfo, const WkDbSlot *s, int job)
 	v[9] = wk_text_or_null(js->last_result, &n[9]);
 	v[10] = Int32GetDatum(s->pid);
 	n[10] = !s->running;
+	/* since 0.3 (a 0.2 definition of the function has 11 columns) */
+	v[11] = wk_time_or_null(js->last_success, &n[11]);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, n);
 }
 
@@ -940,8 +996,11 @@ wk_worker_run(WkJobKind job, MemoryContext cxt)
 
 	res.cxt = cxt;
 	wk_status_begin(wk_my_slot, job, start);
+	(void) set_config_option("application_name", psprintf("cognomega %s", wk_job_names[job]),
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SET, true, 0, false);
 	pgstat_report_activity(STATE_RUNNING, psprintf("cognomega job %s", wk_job_names[job]));
 	wk_job_run(job, WK_MODE_WORKER, &res);
+	wk_job_history(job, WK_MODE_WORKER, start, &res);
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, NULL);
 	if (res.extension_gone && !wk_worker_has_extension())

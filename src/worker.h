@@ -43,12 +43,15 @@ typedef struct WkResult
 	bool		skipped;		/* recovery, or extension gone */
 	bool		extension_gone; /* worker: the extension was dropped */
 	TimestampTz due_hint;		/* worker: run again no later than this (0: none) */
+	int			sqlerrcode;		/* SQLSTATE of the first error, 0 when none */
 } WkResult;
 
 /* jobs.c */
 extern const char *const wk_job_names[WK_NUM_JOBS];
 extern int64 wk_job_interval_ms(WkJobKind job);
 extern void wk_job_run(WkJobKind job, WkMode mode, WkResult *res);
+extern void wk_job_history(WkJobKind job, WkMode mode, TimestampTz start,
+						   const WkResult *run);
 
 /* worker.c: the shared job status table behind cognomega.job_status */
 extern int	wk_slot_for_database(Oid dboid, const char *dbname);
@@ -59,5 +62,8 @@ extern void wk_status_set_next(int slotno, WkJobKind job, TimestampTz next_run);
 extern bool wk_claim_sweep(int64 interval_ms);
 extern bool wk_cache_window(int64 hits, int64 misses,
 							int64 *prev_hits, int64 *prev_misses);
+extern bool wk_cpu_window(double cpu_seconds, int cpu_count, TimestampTz at,
+						  double *prev_seconds, int *prev_count, TimestampTz *prev_at);
+extern int	wk_failures_in_row(WkJobKind job);
 
 #endif							/* COGNOMEGA_WORKER_H */

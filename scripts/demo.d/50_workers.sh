@@ -95,3 +95,72 @@ SELECT id, kind, subject, value, threshold, raised_at::time(0) AS raised,
   FROM cognomega.alerts ORDER BY id;
 SELECT job, last_status, runs, last_result FROM cognomega.job_status WHERE job = 'stats';
 SQL
+
+section "System monitoring: memory, CPU, query times, job history, notifications, a chart"
+note "each stats run also records the machine (or the server's cgroup v2): memory, CPU time, load;"
+note "stats_rates turns them into percentages over each window"
+sql <<'SQL'
+\pset title 'cognomega.system_stats(): what the stats job reads now'
+SELECT pg_size_pretty(memory_used) AS memory_used, pg_size_pretty(memory_total) AS memory_total,
+       memory_source, round(cpu_seconds::numeric, 1) AS cpu_seconds, cpu_count, cpu_source, load_1m
+  FROM cognomega.system_stats();
+\pset title 'cognomega.stats_rates (latest 5 windows)'
+SELECT recorded_at::time(0) AS at, round(memory_percent::numeric, 1) AS memory_pct,
+       round(cpu_percent::numeric, 1) AS cpu_pct, round(buffer_hit_ratio::numeric, 4) AS buffer_hit_ratio,
+       round(commits_per_s::numeric, 1) AS commits_per_s, round(cache_hit_ratio::numeric, 3) AS cache_hit_ratio
+  FROM cognomega.stats_rates ORDER BY recorded_at DESC LIMIT 5;
+\pset title 'cognomega.job_history: one row per run (by the worker or run_job)'
+SELECT job, count(*) AS runs, count(*) FILTER (WHERE status = 'error') AS failed,
+       max(started_at)::time(0) AS last_run, bool_or(by_worker) AS by_worker
+  FROM cognomega.job_history GROUP BY job ORDER BY job;
+\pset title
+\echo 'alerts carry a severity, and every raise and resolve is a NOTIFY cognomega_alerts:'
+\echo '  LISTEN cognomega_alerts;   -- then, after the next stats run that raises or resolves one:'
+SQL
+# a threshold no machine stays under, for one stats run, shows a raise and its notification
+sql <<'SQL'
+ALTER SYSTEM SET cognomega.alert_memory_percent = 0;
+SELECT pg_reload_conf() \g /dev/null
+SELECT pg_sleep(0.2) \g /dev/null
+LISTEN cognomega_alerts;
+SELECT cognomega.run_job('stats') AS "run_job('stats') with alert_memory_percent = 0";
+SELECT kind, subject, round(value::numeric, 1) AS value, threshold, severity
+  FROM cognomega.alerts WHERE kind = 'HIGH_MEMORY_USAGE' AND resolved_at IS NULL;
+ALTER SYSTEM RESET cognomega.alert_memory_percent;
+SELECT pg_reload_conf() \g /dev/null
+SELECT pg_sleep(0.2) \g /dev/null
+SELECT cognomega.run_job('stats') AS "run_job('stats') with the default 85";
+UNLISTEN *;
+SQL
+
+chart=/tmp/cognomega-demo-stats.png
+data="$demo_dir/stats_rates.dat"
+psql -X -At -F ' ' -c "SELECT extract(epoch FROM recorded_at - min(recorded_at) OVER ())::int,
+                              coalesce(commits_per_s::text, 'NaN'),
+                              coalesce((cache_hit_ratio * 100)::text, 'NaN'),
+                              coalesce(memory_percent::text, 'NaN'), coalesce(cpu_percent::text, 'NaN')
+                         FROM cognomega.stats_rates WHERE seconds IS NOT NULL
+                        ORDER BY recorded_at" >"$data"
+if command -v gnuplot >/dev/null && [ -s "$data" ]; then
+    gnuplot <<GNUPLOT
+set terminal pngcairo size 1200,800 font ",10" noenhanced
+set datafile missing "NaN"
+set output "$chart"
+set multiplot layout 2,2 title "cognomega.stats_rates during the demo (stats job every 2 s)"
+set xlabel "seconds"
+set grid
+set title "commits per second"
+plot "$data" using 1:2 with linespoints notitle
+set title "cache hit ratio (%)"
+set yrange [0:100]
+plot "$data" using 1:3 with linespoints notitle
+set title "memory used (%)"
+plot "$data" using 1:4 with linespoints notitle
+set title "CPU used over each window (%)"
+plot "$data" using 1:5 with linespoints notitle
+unset multiplot
+GNUPLOT
+    note "chart of commits/s, cache hit ratio, memory % and CPU % over $(wc -l <"$data") stats windows: $chart"
+else
+    note "(gnuplot is missing or there are no stats windows yet: no chart)"
+fi

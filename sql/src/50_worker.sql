@@ -11,14 +11,14 @@ CREATE FUNCTION cognomega.job_status_internal(
 	OUT last_start timestamptz, OUT last_end timestamptz,
 	OUT last_status text, OUT last_error text,
 	OUT runs bigint, OUT failures bigint, OUT next_run timestamptz,
-	OUT last_result text, OUT worker_pid int)
+	OUT last_result text, OUT worker_pid int, OUT last_success timestamptz)
 RETURNS SETOF record
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'cognomega_job_status';
 
 CREATE VIEW cognomega.job_status AS
 	SELECT job, database, last_start, last_end, last_status, last_error,
-		   runs, failures, next_run, last_result, worker_pid
+		   runs, failures, next_run, last_result, worker_pid, last_success
 	  FROM cognomega.job_status_internal();
 
 COMMENT ON VIEW cognomega.job_status IS
@@ -71,7 +71,19 @@ CREATE TABLE cognomega.stats_history (
 	connections			jsonb NOT NULL DEFAULT '{}',
 	connections_total	int NOT NULL DEFAULT 0,
 	rows_in_default		bigint NOT NULL DEFAULT 0,
-	managed_tables		jsonb NOT NULL DEFAULT '{}'
+	managed_tables		jsonb NOT NULL DEFAULT '{}',
+	-- since 0.3: the machine (or the server's cgroup) and more counters
+	memory_used			bigint,
+	memory_total		bigint,
+	memory_source		text,
+	cpu_seconds			double precision,
+	cpu_count			int,
+	load_1m				double precision,
+	blks_hit			bigint,
+	blks_read			bigint,
+	deadlocks			bigint,
+	statements_calls	bigint,
+	statements_exec_ms	double precision
 ) PARTITION BY RANGE (recorded_at);
 
 -- No index: an index on an extension-member parent is re-created on each
@@ -95,7 +107,10 @@ RETURN CASE WHEN cur >= prev AND span > '0'::interval
 	   END;
 
 -- Rates between consecutive rows; NULL where a counter went backwards
--- (server restart, statistics or cache reset).
+-- (server restart, statistics or cache reset).  memory_percent is the
+-- row's own; cpu_percent is the CPU time used over the window, of the
+-- CPUs the server may use; mean_query_ms the mean execution time of the
+-- statements pg_stat_statements saw finish in the window.
 CREATE VIEW cognomega.stats_rates AS
 	SELECT recorded_at,
 		   pg_catalog.date_part('epoch', recorded_at - prev_at) AS seconds,
@@ -111,14 +126,36 @@ CREATE VIEW cognomega.stats_rates AS
 		   END AS cache_hit_ratio,
 		   database_size,
 		   connections_total,
-		   rows_in_default
+		   rows_in_default,
+		   CASE WHEN memory_total > 0
+				THEN 100 * memory_used::float8 / memory_total
+		   END AS memory_percent,
+		   CASE WHEN cpu_seconds >= prev_cpu AND cpu_count > 0 AND cpu_count = prev_cpu_count
+					 AND recorded_at > prev_at
+				THEN 100 * (cpu_seconds - prev_cpu)
+					 / (pg_catalog.date_part('epoch', recorded_at - prev_at) * cpu_count)
+		   END AS cpu_percent,
+		   CASE WHEN blks_hit >= prev_blks_hit AND blks_read >= prev_blks_read
+					 AND (blks_hit - prev_blks_hit) + (blks_read - prev_blks_read) > 0
+				THEN (blks_hit - prev_blks_hit)::float8
+					 / ((blks_hit - prev_blks_hit) + (blks_read - prev_blks_read))
+		   END AS buffer_hit_ratio,
+		   CASE WHEN statements_calls > prev_calls AND statements_exec_ms >= prev_exec_ms
+				THEN (statements_exec_ms - prev_exec_ms) / (statements_calls - prev_calls)
+		   END AS mean_query_ms
 	  FROM (SELECT h.*,
 				   pg_catalog.lag(recorded_at) OVER w AS prev_at,
 				   pg_catalog.lag(xact_commit) OVER w AS prev_commit,
 				   pg_catalog.lag(xact_rollback) OVER w AS prev_rollback,
 				   pg_catalog.lag(temp_bytes) OVER w AS prev_temp_bytes,
 				   pg_catalog.lag(cache_hits) OVER w AS prev_hits,
-				   pg_catalog.lag(cache_misses) OVER w AS prev_misses
+				   pg_catalog.lag(cache_misses) OVER w AS prev_misses,
+				   pg_catalog.lag(cpu_seconds) OVER w AS prev_cpu,
+				   pg_catalog.lag(cpu_count) OVER w AS prev_cpu_count,
+				   pg_catalog.lag(blks_hit) OVER w AS prev_blks_hit,
+				   pg_catalog.lag(blks_read) OVER w AS prev_blks_read,
+				   pg_catalog.lag(statements_calls) OVER w AS prev_calls,
+				   pg_catalog.lag(statements_exec_ms) OVER w AS prev_exec_ms
 			  FROM cognomega.stats_history h
 			WINDOW w AS (ORDER BY recorded_at)) s;
 
@@ -137,7 +174,10 @@ CREATE TABLE cognomega.alerts (
 	threshold	double precision,
 	resolved_at	timestamptz,
 	last_seen	timestamptz NOT NULL DEFAULT pg_catalog.now(),
-	CONSTRAINT alerts_resolved_after_raised CHECK (resolved_at >= raised_at)
+	CONSTRAINT alerts_resolved_after_raised CHECK (resolved_at >= raised_at),
+	-- since 0.3
+	severity	text NOT NULL DEFAULT 'WARNING'
+				CONSTRAINT alerts_severity CHECK (severity IN ('WARNING', 'CRITICAL'))
 );
 
 CREATE UNIQUE INDEX alerts_one_open ON cognomega.alerts (kind, subject)
@@ -151,3 +191,48 @@ SELECT pg_catalog.pg_extension_config_dump('cognomega.alerts_id_seq', '');
 
 REVOKE ALL ON cognomega.stats_history, cognomega.alerts, cognomega.stats_rates FROM PUBLIC;
 GRANT SELECT ON cognomega.stats_history, cognomega.alerts, cognomega.stats_rates TO pg_monitor;
+
+-- ---------------------------------------------------------------------
+-- What the stats job reads of the machine (or the server's cgroup v2)
+-- now: memory, cumulative CPU seconds, load.  NULLs where it cannot be
+-- read (not Linux, files missing or malformed).
+-- ---------------------------------------------------------------------
+CREATE FUNCTION cognomega.system_stats(
+	OUT memory_used bigint, OUT memory_total bigint, OUT memory_source text,
+	OUT cpu_seconds double precision, OUT cpu_count int, OUT cpu_source text,
+	OUT load_1m double precision, OUT read_at timestamptz)
+RETURNS record
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'cognomega_system_stats';
+
+COMMENT ON FUNCTION cognomega.system_stats() IS
+	'Memory, CPU time and load of the server''s cgroup or the machine, as the stats job records them';
+
+REVOKE ALL ON FUNCTION cognomega.system_stats() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION cognomega.system_stats() TO pg_monitor;
+
+-- ---------------------------------------------------------------------
+-- Job history: one row per run of a job, by a worker or run_job().
+-- Managed like stats_history: created bare here, registered with
+-- create_parent by the first row written (daily partitions, retention
+-- cognomega.job_history_retention).
+-- ---------------------------------------------------------------------
+CREATE TABLE cognomega.job_history (
+	job			text NOT NULL,
+	database	name NOT NULL,
+	started_at	timestamptz NOT NULL,
+	ended_at	timestamptz,
+	status		text NOT NULL,
+	sqlstate	text,
+	message		text,
+	result		text,
+	by_worker	bool NOT NULL DEFAULT false
+) PARTITION BY RANGE (started_at);
+
+COMMENT ON TABLE cognomega.job_history IS
+	'One row per run of a cognomega job (worker or run_job); job_status is the live view';
+
+SELECT pg_catalog.pg_extension_config_dump('cognomega.job_history', '');
+
+REVOKE ALL ON cognomega.job_history FROM PUBLIC;
+GRANT SELECT ON cognomega.job_history TO pg_monitor;
