@@ -42,6 +42,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/timeout.h"
 #include "utils/timestamp.h"
 
 #include "cognomega.h"
@@ -243,6 +244,7 @@ typedef struct WkPmState
 	char	  **names;
 	int64		total_actions;
 	bool		all_parents;	/* run_job: every parent, due or not */
+	bool		in_worker;		/* the worker: cognomega.maintenance_parent_timeout */
 } WkPmState;
 
 /*
@@ -320,11 +322,29 @@ wk_pm_parent_step(void *arg, WkResult *res)
 	snprintf(timeout, sizeof(timeout), "%d", cognomega_maintenance_lock_timeout_ms);
 	(void) set_config_option("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
-	if (SPI_execute_with_args("SELECT 1 FROM cognomega.run_maintenance($1::pg_catalog.regclass)",
-							  1, typ, val, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not run cognomega.run_maintenance");
+
+	/*
+	 * In the worker, one parent's time is bounded: the statement timeout
+	 * cancels it (57014), the step's transaction is rolled back and the next
+	 * parent and job go on.  A session keeps its own statement_timeout.
+	 */
+	if (st->in_worker && cognomega_maintenance_parent_timeout_ms > 0)
+		enable_timeout_after(STATEMENT_TIMEOUT, cognomega_maintenance_parent_timeout_ms);
+	PG_TRY();
+	{
+		if (SPI_execute_with_args("SELECT 1 FROM cognomega.run_maintenance($1::pg_catalog.regclass)",
+								  1, typ, val, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not run cognomega.run_maintenance");
+	}
+	PG_FINALLY();
+	{
+		if (st->in_worker)
+			disable_timeout(STATEMENT_TIMEOUT, false);
+	}
+	PG_END_TRY();
 	st->total_actions += SPI_processed;
-	AtEOXact_GUC(true, nest);
+	/* roll back every setting made meanwhile, whoever's code made it */
+	AtEOXact_GUC(false, nest);
 
 	if (SPI_execute_with_args("SELECT last_error FROM cognomega.part_config"
 							  " WHERE parent OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
@@ -344,6 +364,7 @@ wk_job_partition_maintenance(WkMode mode, WkResult *res)
 	int			i;
 
 	st.all_parents = (mode == WK_MODE_SESSION);
+	st.in_worker = (mode == WK_MODE_WORKER);
 	wk_step(mode, wk_pm_list_step, &st, res, NULL, false, true);
 	if (res->error || res->skipped)
 		return;
