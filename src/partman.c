@@ -80,6 +80,7 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "partitioning/partbounds.h"
+#include "pgtime.h"
 #include "partitioning/partdesc.h"
 #include "storage/lmgr.h"
 #include "catalog/pg_authid.h"
@@ -853,11 +854,12 @@ pm_placeable_range(const PmParent *pp, int64 cutoff, int64 *lo, int64 *hi)
 	int64		day = pp->keytype == DATEOID ? 1 : USECS_PER_DAY;
 	int64		min_raw = pp->keytype == DATEOID ? MIN_TIMESTAMP / USECS_PER_DAY : MIN_TIMESTAMP;
 	int64		max_raw = pp->keytype == DATEOID ? END_TIMESTAMP / USECS_PER_DAY : END_TIMESTAMP;
+	int64		half = max_raw / 2 - min_raw / 2;	/* no overflow */
 	int64		margin;
 
 	if ((pp->unit != PM_USECS && pp->step > 100000) ||
-		(pp->unit == PM_USECS && pp->step > (max_raw - min_raw) / 4))
-		margin = (max_raw - min_raw) / 2;	/* slots of thousands of years */
+		(pp->unit == PM_USECS && pp->step > half / 2))
+		margin = half;			/* slots of thousands of years: none fits */
 	else if (pp->unit == PM_MONTHS)
 		margin = (pp->step + 1) * 31 * day;
 	else if (pp->unit == PM_DAYS)
@@ -1846,6 +1848,18 @@ pm_check_create_args(const PmConfig *cfg)
 	/* validates the zone name (22023 when unknown) */
 	(void) DirectFunctionCall2(timestamptz_zone, CStringGetTextDatum(cfg->zone),
 							   TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
+
+	/*
+	 * ... and refuses an abbreviation ('IST') that is no zone of its own:
+	 * its meaning depends on the session's timezone_abbreviations, so
+	 * bounds would depend on who runs maintenance.
+	 */
+	if (pg_tzset(cfg->zone) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time zone \"%s\" is an abbreviation", cfg->zone),
+				 errdetail("The meaning of an abbreviation depends on the session's timezone_abbreviations."),
+				 errhint("Give a full time zone name, such as Asia/Kolkata.")));
 }
 
 static void

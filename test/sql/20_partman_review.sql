@@ -76,8 +76,10 @@ SELECT partition FROM cognomega.show_partitions('edge') ORDER BY range_start DES
 DROP TABLE :newest_partition;
 SELECT partition FROM cognomega.show_partitions('dedge') ORDER BY range_start DESC LIMIT 1 \gset newest_
 DROP TABLE :newest_partition;
-SELECT action, partition FROM cognomega.run_maintenance('edge') ORDER BY 1, 2;
-SELECT action, partition FROM cognomega.run_maintenance('dedge') ORDER BY 1, 2;
+SELECT action, CASE WHEN partition::text ~ '_p20(0|1)' THEN partition::text ELSE '(ahead of now)' END AS part
+  FROM cognomega.run_maintenance('edge') ORDER BY 1, 2;
+SELECT action, CASE WHEN partition::text ~ '_p20(0|1)' THEN partition::text ELSE '(ahead of now)' END AS part
+  FROM cognomega.run_maintenance('dedge') ORDER BY 1, 2;
 SELECT id FROM ONLY edge_default ORDER BY id;
 SELECT id FROM ONLY dedge_default ORDER BY id;
 SELECT premade_ahead FROM cognomega.partition_status WHERE parent IN ('edge'::regclass, 'dedge'::regclass);
@@ -89,7 +91,8 @@ ALTER TABLE nv ADD CONSTRAINT nv_pos CHECK (id > 0) NOT VALID;
 SELECT partition FROM cognomega.show_partitions('nv') ORDER BY range_start DESC LIMIT 1 \gset newest_
 DROP TABLE :newest_partition;
 \set VERBOSITY terse
-SELECT action, partition FROM cognomega.run_maintenance('nv') ORDER BY 1, 2;
+SELECT action, CASE WHEN partition::text ~ '_p20(0|1)' THEN partition::text ELSE '(ahead of now)' END AS part
+  FROM cognomega.run_maintenance('nv') ORDER BY 1, 2;
 \set VERBOSITY sqlstate
 SELECT id FROM ONLY nv_default;
 SELECT premade_ahead FROM cognomega.partition_status WHERE parent = 'nv'::regclass;
@@ -118,6 +121,11 @@ SELECT to_char(date_trunc('month', now()), '"ty_p"YYYYMMDD') AS tyname \gset
 CREATE TYPE :tyname AS ENUM ('a');
 SELECT cognomega.create_parent('ty', 't', '1 month', 1) > 0 AS created;
 SELECT count(*) AS suffixed FROM cognomega.show_partitions('ty') WHERE partition::text = :'tyname' || '_2';
+
+-- 8. a zone abbreviation depends on timezone_abbreviations: refused
+CREATE TABLE abbr (t timestamptz NOT NULL) PARTITION BY RANGE (t);
+SELECT cognomega.create_parent_in_zone('abbr', 't', '1 day', 'IST', 2);
+SELECT cognomega.create_parent_in_zone('abbr', 't', '1 day', 'Asia/Kolkata', 2) > 0 AS created;
 
 -- 21.1: settings owner code changes do not outlive maintenance
 CREATE ROLE pm_rev_owner LOGIN;
