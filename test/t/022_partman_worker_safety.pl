@@ -82,6 +82,10 @@ ok($node->poll_query_until('postgres',
 	'the stats job goes on');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM ONLY a.slow_default}), '1',
 	'the slow parent\'s row stays in its default partition');
+ok($node->poll_query_until('postgres',
+		q{SELECT last_error LIKE '%statement timeout%' AND last_maintenance IS NOT NULL
+			FROM cognomega.part_config WHERE parent = 'a.slow'::regclass}),
+	'the cancelled parent is stamped with its error (not retried first on every run)');
 
 is($node->safe_psql('postgres', 'SELECT pg_postmaster_start_time()'), $started,
 	'no crash-restart happened');
