@@ -158,6 +158,7 @@ typedef struct PmParent
 	Oid			tablespace;
 	Oid			keytype;
 	char	   *keycol;
+	int32		keytypmod;		/* precision of a timestamp key, -1 if none */
 	PmUnit		unit;
 	int64		step;
 	Datum		zone;			/* text datum of the fixed zone */
@@ -423,6 +424,7 @@ pm_check_key(Relation rel, PmParent *pp)
 						 "table \"%s\" is partitioned on an expression",
 						 "cognomega manages tables partitioned on a plain column.");
 	pp->keytype = key->parttypid[0];
+	pp->keytypmod = TupleDescAttr(RelationGetDescr(rel), key->partattrs[0] - 1)->atttypmod;
 	pp->keycol = pstrdup(NameStr(TupleDescAttr(RelationGetDescr(rel),
 											   key->partattrs[0] - 1)->attname));
 }
@@ -644,8 +646,21 @@ pm_name_suffix(const PmParent *pp, int64 lo_raw)
 {
 	struct pg_tm tm;
 	fsec_t		fsec;
+	Timestamp	local = pm_to_local(pp, lo_raw);
 
-	if (timestamp2tm(pm_to_local(pp, lo_raw), NULL, &tm, &fsec, NULL, NULL) != 0)
+	/*
+	 * A day or month slot whose local midnight does not exist (a DST change
+	 * at midnight) starts at the first instant after it: name it by its
+	 * day, as its neighbours.
+	 */
+	if (pp->unit != PM_USECS)
+	{
+		Timestamp	nominal = pm_slot_start(pp, local, 0);
+
+		if (nominal != local && pm_to_raw(pp, nominal) == lo_raw)
+			local = nominal;
+	}
+	if (timestamp2tm(local, NULL, &tm, &fsec, NULL, NULL) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("partition bound out of range")));
@@ -1951,6 +1966,30 @@ pm_managed_now(Oid parent)
 	return SPI_processed > 0;
 }
 
+/*
+ * On a timestamp(p) key with p < 6, bounds are rounded to the column's
+ * precision: an interval finer than that would give partitions whose
+ * rounded bounds overlap or leave gaps.  Refused (22023).
+ */
+static void
+pm_check_precision(const PmParent *pp)
+{
+	int64		unit = 1;
+	int			i;
+
+	if (pp->unit != PM_USECS || pp->keytypmod < 0 || pp->keytypmod >= 6)
+		return;
+	for (i = pp->keytypmod; i < 6; i++)
+		unit *= 10;
+	if (pp->step % unit != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("partition interval is finer than the precision of column \"%s\"",
+						pp->keycol),
+				 errdetail("The column keeps %d fractional digits of a second; the interval must be a whole multiple of that.",
+						   (int) pp->keytypmod)));
+}
+
 /* a partitioned or foreign default partition is refused (0A000) */
 static void
 pm_check_default(const PmParent *pp)
@@ -1981,6 +2020,7 @@ pm_create_parent(PmConfig *cfg, bool has_start, TimestampTz start_at)
 	pm_check_control(rel, &pp, cfg->control);
 	relation_close(rel, NoLock);
 	pm_classify_interval(&cfg->interval, pp.keytype, &pp.unit, &pp.step);
+	pm_check_precision(&pp);
 	pm_check_create_args(cfg);
 	if (pm_managed_now(cfg->parent))
 		ereport(ERROR,

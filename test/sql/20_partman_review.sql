@@ -127,6 +127,16 @@ CREATE TABLE abbr (t timestamptz NOT NULL) PARTITION BY RANGE (t);
 SELECT cognomega.create_parent_in_zone('abbr', 't', '1 day', 'IST', 2);
 SELECT cognomega.create_parent_in_zone('abbr', 't', '1 day', 'Asia/Kolkata', 2) > 0 AS created;
 
+-- 8. an interval finer than a timestamp(0) key: refused
+CREATE TABLE ts0 (t timestamp(0) NOT NULL) PARTITION BY RANGE (t);
+SELECT cognomega.create_parent('ts0', 't', '1.5 seconds', 2);
+SELECT cognomega.create_parent('ts0', 't', '2 seconds', 2) > 0 AS created;
+-- 8. a day whose local midnight does not exist (Santiago, DST at 00:00):
+--    named by its day like the others
+CREATE TABLE sant (t timestamptz NOT NULL) PARTITION BY RANGE (t);
+SELECT cognomega.create_parent_in_zone('sant', 't', '1 day', 'America/Santiago', 2, '2030-09-07 12:00-04') > 0 AS created;
+SELECT partition, range_start, range_end FROM cognomega.show_partitions('sant');
+
 -- 21.1: settings owner code changes do not outlive maintenance
 CREATE ROLE pm_rev_owner LOGIN;
 CREATE ROLE pm_rev_other LOGIN;
