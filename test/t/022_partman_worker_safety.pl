@@ -14,7 +14,7 @@ my $node = PostgreSQL::Test::Cluster->new('partman_safety');
 $node->init;
 $node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'cognomega'
-cognomega.databases = 'postgres'
+cognomega.databases = 'postgres, other'
 cognomega.stats_interval = 1
 cognomega.maintenance_interval = 1
 cognomega.maintenance_parent_timeout = '2s'
@@ -86,6 +86,23 @@ ok($node->poll_query_until('postgres',
 		q{SELECT last_error LIKE '%statement timeout%' AND last_maintenance IS NOT NULL
 			FROM cognomega.part_config WHERE parent = 'a.slow'::regclass}),
 	'the cancelled parent is stamped with its error (not retried first on every run)');
+
+# job_status of a database whose extension is dropped, or that is dropped
+$node->safe_psql('postgres', 'CREATE DATABASE other');
+$node->safe_psql('other', 'CREATE EXTENSION cognomega');
+ok($node->poll_query_until('postgres',
+		q{SELECT count(*) = 3 FROM cognomega.job_status WHERE database = 'other' AND runs > 0}),
+	'the other database\'s jobs ran');
+$node->safe_psql('other', 'DROP EXTENSION cognomega');
+ok($node->poll_query_until('postgres',
+		q{SELECT count(*) = 3 FROM cognomega.job_status WHERE database = 'other' AND worker_pid IS NULL}),
+	'the other database\'s worker left after DROP EXTENSION');
+is($node->safe_psql('postgres',
+		q{SELECT count(*) FROM cognomega.job_status WHERE database = 'other' AND last_status = 'running'}),
+	'0', 'no job of it is shown running for ever');
+$node->safe_psql('postgres', 'DROP DATABASE other WITH (FORCE)');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM cognomega.job_status WHERE database = 'other'}),
+	'0', 'a dropped database has no rows in job_status');
 
 is($node->safe_psql('postgres', 'SELECT pg_postmaster_start_time()'), $started,
 	'no crash-restart happened');
