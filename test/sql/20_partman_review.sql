@@ -175,6 +175,18 @@ SET search_path = pm_rev;
 SET work_mem = '4MB';
 CALL cognomega.run_maintenance_proc();
 SELECT current_setting('search_path') AS search_path, current_setting('work_mem') AS work_mem;
+-- create_parent rescuing the rows of an existing default partition
+SET ROLE pm_rev_owner;
+CREATE TABLE g2 (id int, t timestamptz NOT NULL) PARTITION BY RANGE (t);
+CREATE TABLE g2_def PARTITION OF g2 DEFAULT;
+CREATE TRIGGER g2_del BEFORE DELETE ON g2 FOR EACH ROW EXECUTE FUNCTION g_trig();
+INSERT INTO g2 VALUES (1, now());
+RESET ROLE;
+SET search_path = pm_rev;
+SET work_mem = '4MB';
+SELECT cognomega.create_parent('pm_rev.g2', 't', '1 month', 1) > 0 AS created;
+SELECT current_setting('search_path') AS search_path, current_setting('work_mem') AS work_mem;
+SELECT count(*) AS left_in_default FROM ONLY g2_def;
 
 -- 21.5: maintenance messages are the owner's and pg_monitor's, not PUBLIC's
 UPDATE cognomega.part_config SET last_error = 'trigger said: card 4111' WHERE parent = 'g'::regclass;
