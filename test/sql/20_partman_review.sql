@@ -135,7 +135,7 @@ SELECT cognomega.create_parent('ts0', 't', '2 seconds', 2) > 0 AS created;
 --    named by its day like the others
 CREATE TABLE sant (t timestamptz NOT NULL) PARTITION BY RANGE (t);
 SELECT cognomega.create_parent_in_zone('sant', 't', '1 day', 'America/Santiago', 2, '2030-09-07 12:00-04') > 0 AS created;
-SELECT partition, range_start, range_end FROM cognomega.show_partitions('sant');
+SELECT partition, range_start, range_end FROM cognomega.show_partitions('sant') WHERE range_start < '2030-09-10';
 
 -- 21.1: settings owner code changes do not outlive maintenance
 CREATE ROLE pm_rev_owner LOGIN;
