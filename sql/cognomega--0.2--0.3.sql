@@ -171,3 +171,9 @@ REVOKE ALL ON FUNCTION cognomega.cache_role_stats_internal() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION cognomega.cache_role_stats_internal() TO pg_monitor;
 REVOKE ALL ON cognomega.cache_role_stats FROM PUBLIC;
 GRANT SELECT ON cognomega.cache_role_stats TO pg_monitor;
+-- part_config.last_error is readable by pg_monitor, not PUBLIC (issue 21.5)
+REVOKE SELECT ON cognomega.part_config FROM PUBLIC;
+GRANT SELECT (parent, control, part_interval, premake, retention, retention_keep_table,
+	time_zone, maintenance_interval, last_maintenance, created_at)
+	ON cognomega.part_config TO PUBLIC;
+GRANT SELECT ON cognomega.part_config TO pg_monitor;

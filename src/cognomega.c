@@ -54,6 +54,7 @@ int			cognomega_stats_interval_s = 60;
 int			cognomega_stats_retention_min = 30 * 24 * 60;
 double		cognomega_alert_cache_hit_ratio = 0.7;
 int			cognomega_maintenance_lock_timeout_ms = 5000;
+int			cognomega_maintenance_parent_timeout_ms = 5 * 60 * 1000;
 int			cognomega_debug_clock_skew_ms = 0;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
@@ -291,6 +292,14 @@ cognomega_define_gucs(void)
 							NULL,
 							&cognomega_maintenance_lock_timeout_ms,
 							5000, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cognomega.maintenance_parent_timeout",
+							"Time limit of one parent's maintenance in the partition_maintenance job; 0 disables it.",
+							"A parent that takes longer is cancelled, rolled back and retried on the next run; the other parents and jobs go on.",
+							&cognomega_maintenance_parent_timeout_ms,
+							5 * 60 * 1000, 0, INT_MAX,
 							PGC_SIGHUP, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 

@@ -43,6 +43,7 @@ extern int	cognomega_stats_interval_s;		/* 0 disables the job */
 extern int	cognomega_stats_retention_min;
 extern double cognomega_alert_cache_hit_ratio;
 extern int	cognomega_maintenance_lock_timeout_ms;
+extern int	cognomega_maintenance_parent_timeout_ms;
 extern int	cognomega_debug_clock_skew_ms;	/* developer: tests of clock steps */
 
 /* load-time entry points each capability provides (see cognomega.c) */

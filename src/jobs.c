@@ -42,6 +42,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/timeout.h"
 #include "utils/timestamp.h"
 
 #include "cognomega.h"
@@ -75,11 +76,15 @@ wk_job_interval_ms(WkJobKind job)
 	return 0;					/* keep compiler quiet */
 }
 
+/* the message of the last error noted (in the result's context) */
+static char *wk_last_message = NULL;
+
 /* record an error of a step; the first one is the job's last_error */
 static void
 wk_note_error(WkResult *res, const char *what, const char *message)
 {
 	res->nerrors++;
+	wk_last_message = MemoryContextStrdup(res->cxt, message);
 	if (res->error == NULL)
 		res->error = what ?
 			MemoryContextStrdup(res->cxt, psprintf("%s: %s", what, message)) :
@@ -247,6 +252,8 @@ typedef struct WkPmState
 	char	  **names;
 	int64		total_actions;
 	bool		all_parents;	/* run_job: every parent, due or not */
+	bool		in_worker;		/* the worker: cognomega.maintenance_parent_timeout */
+	bool		done;			/* the current parent's step ran to its end */
 } WkPmState;
 
 /*
@@ -324,21 +331,64 @@ wk_pm_parent_step(void *arg, WkResult *res)
 	snprintf(timeout, sizeof(timeout), "%d", cognomega_maintenance_lock_timeout_ms);
 	(void) set_config_option("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
-	if (SPI_execute_with_args("SELECT 1 FROM cognomega.run_maintenance($1::pg_catalog.regclass)",
-							  1, typ, val, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not run cognomega.run_maintenance");
+
+	/*
+	 * In the worker, one parent's time is bounded: the statement timeout
+	 * cancels it (57014), the step's transaction is rolled back and the next
+	 * parent and job go on.  A session keeps its own statement_timeout.
+	 */
+	if (st->in_worker && cognomega_maintenance_parent_timeout_ms > 0)
+		enable_timeout_after(STATEMENT_TIMEOUT, cognomega_maintenance_parent_timeout_ms);
+	PG_TRY();
+	{
+		if (SPI_execute_with_args("SELECT 1 FROM cognomega.run_maintenance($1::pg_catalog.regclass)",
+								  1, typ, val, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not run cognomega.run_maintenance");
+	}
+	PG_FINALLY();
+	{
+		if (st->in_worker)
+			disable_timeout(STATEMENT_TIMEOUT, false);
+	}
+	PG_END_TRY();
 	st->total_actions += SPI_processed;
-	AtEOXact_GUC(true, nest);
+	/* roll back every setting made meanwhile, whoever's code made it */
+	AtEOXact_GUC(false, nest);
 
 	if (SPI_execute_with_args("SELECT last_error FROM cognomega.part_config"
 							  " WHERE parent OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
 							  1, typ, val, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read cognomega.part_config");
 	if (SPI_processed != 1)
+	{
+		st->done = true;
 		return;
+	}
 	err = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	st->done = true;
 	if (!isnull)
 		wk_note_error(res, st->names[st->cur], TextDatumGetCString(err));
+}
+
+/*
+ * Worker: a parent whose transaction failed whole (its time limit, a
+ * cancel) recorded nothing itself; stamp last_maintenance and last_error so
+ * that it is not due again at once (it would be retried first on every run
+ * and starve the parents after it) and partition_status shows why.
+ */
+static void
+wk_pm_record_failure_step(void *arg, WkResult *res)
+{
+	WkPmState  *st = arg;
+	Datum		val[2] = {ObjectIdGetDatum(st->parents[st->cur]),
+		CStringGetTextDatum(wk_last_message ? wk_last_message : "maintenance failed")};
+	Oid			typ[2] = {OIDOID, TEXTOID};
+
+	if (SPI_execute_with_args("UPDATE cognomega.part_config"
+							  "   SET last_maintenance = pg_catalog.now(), last_error = $2"
+							  " WHERE parent OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
+							  2, typ, val, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not update cognomega.part_config");
 }
 
 static void
@@ -346,23 +396,45 @@ wk_job_partition_maintenance(WkMode mode, WkResult *res)
 {
 	WkPmState	st = {0};
 	int			i;
+	int			left = 0;
+	TimestampTz start = GetCurrentTimestamp();
 
 	st.all_parents = (mode == WK_MODE_SESSION);
+	st.in_worker = (mode == WK_MODE_WORKER);
 	wk_step(mode, wk_pm_list_step, &st, res, NULL, false, true);
 	if (res->error || res->skipped)
 		return;
 
 	for (i = 0; i < st.nparents; i++)
 	{
+		int			nerrors = res->nerrors;
+
+		/*
+		 * The worker runs the stats job after this one: once a stats
+		 * interval has gone by, leave the remaining parents (still due) for
+		 * a run right after it, so stats keeps its schedule.
+		 */
+		if (st.in_worker && i > 0 && cognomega_stats_interval_s > 0 &&
+			TimestampDifferenceExceeds(start, GetCurrentTimestamp(),
+									   cognomega_stats_interval_s * 1000))
+		{
+			left = st.nparents - i;
+			res->due_hint = GetCurrentTimestamp();
+			break;
+		}
 		st.cur = i;
+		st.done = false;
 		wk_step(mode, wk_pm_parent_step, &st, res, st.names[i], true, true);
+		if (st.in_worker && !st.done && res->nerrors > nerrors && !res->extension_gone)
+			wk_step(mode, wk_pm_record_failure_step, &st, res, st.names[i], true, true);
 		CHECK_FOR_INTERRUPTS();
 	}
 	if (res->extension_gone)
 		return;
 	res->summary = MemoryContextStrdup(res->cxt,
-									   psprintf("partition_maintenance: %d parents maintained, " INT64_FORMAT " actions, %d failed",
-												st.nparents - res->nerrors, st.total_actions, res->nerrors));
+									   psprintf("partition_maintenance: %d parents maintained, " INT64_FORMAT " actions, %d failed%s",
+												st.nparents - left - res->nerrors, st.total_actions, res->nerrors,
+												left > 0 ? psprintf(", %d left for the next run", left) : ""));
 }
 
 /* ----------------------------------------------------------------

@@ -80,11 +80,14 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "partitioning/partbounds.h"
+#include "pgtime.h"
 #include "partitioning/partdesc.h"
 #include "storage/lmgr.h"
+#include "catalog/pg_authid.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/guc.h"
 #include "utils/datetime.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -155,12 +158,15 @@ typedef struct PmParent
 	Oid			tablespace;
 	Oid			keytype;
 	char	   *keycol;
+	int32		keytypmod;		/* precision of a timestamp key, -1 if none */
 	PmUnit		unit;
 	int64		step;
 	Datum		zone;			/* text datum of the fixed zone */
 	int			nparts;
 	PmRange    *parts;			/* in bound order */
 	Oid			defpart;		/* InvalidOid if none */
+	char		defkind;		/* its relkind */
+	bool		default_busy;	/* default holds rows: check before CREATE */
 	List	   *actions;		/* PmAction, in order taken */
 	int			ncreated;
 	int64		nmoved;
@@ -252,7 +258,14 @@ static Timestamp
 pm_to_local(const PmParent *pp, int64 raw)
 {
 	if (pp->keytype == DATEOID)
+	{
+		if (raw < MIN_TIMESTAMP / USECS_PER_DAY || raw >= END_TIMESTAMP / USECS_PER_DAY)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("date out of range for partitioning"),
+					 errdetail("Partition bounds of a date key must lie in the range of timestamp.")));
 		return raw * USECS_PER_DAY;
+	}
 	if (pp->keytype == TIMESTAMPOID)
 		return raw;
 	return DatumGetTimestamp(DirectFunctionCall2(timestamptz_zone, pp->zone,
@@ -289,6 +302,11 @@ pm_raw_to_tstz(const PmParent *pp, int64 raw)
 		return raw;
 	if (!pm_raw_is_finite(pp, raw))
 		return raw < 0 ? DT_NOBEGIN : DT_NOEND;
+	/* a date bound beyond timestamp's range shows as -infinity / infinity */
+	if (pp->keytype == DATEOID && raw < MIN_TIMESTAMP / USECS_PER_DAY + 2)
+		return DT_NOBEGIN;
+	if (pp->keytype == DATEOID && raw >= END_TIMESTAMP / USECS_PER_DAY - 2)
+		return DT_NOEND;
 	return DatumGetTimestampTz(DirectFunctionCall2(timestamp_zone, pp->zone,
 												   TimestampGetDatum(pm_to_local(pp, raw))));
 }
@@ -406,6 +424,7 @@ pm_check_key(Relation rel, PmParent *pp)
 						 "table \"%s\" is partitioned on an expression",
 						 "cognomega manages tables partitioned on a plain column.");
 	pp->keytype = key->parttypid[0];
+	pp->keytypmod = TupleDescAttr(RelationGetDescr(rel), key->partattrs[0] - 1)->atttypmod;
 	pp->keycol = pstrdup(NameStr(TupleDescAttr(RelationGetDescr(rel),
 											   key->partattrs[0] - 1)->attname));
 }
@@ -463,6 +482,7 @@ pm_read_partitions(PmParent *pp)
 	int			i;
 
 	pp->defpart = get_default_oid_from_partdesc(pd);
+	pp->defkind = OidIsValid(pp->defpart) ? get_rel_relkind(pp->defpart) : RELKIND_RELATION;
 	pp->parts = palloc0(sizeof(PmRange) * (pd->nparts + 1));
 	pp->nparts = 0;
 	for (i = 1; bi != NULL && i < bi->ndatums; i++)
@@ -518,6 +538,23 @@ pm_open_parent(Oid relid, LOCKMODE lockmode, const char *zone, bool missing_ok,
 }
 
 /*
+ * pm_open_parent under AccessShareLock without waiting: 1 opened, 0 the
+ * parent no longer exists, -1 its lock is held (maintenance at work).
+ */
+static int
+pm_try_open_parent(Oid relid, const char *zone, PmParent *pp)
+{
+	if (!ConditionalLockRelationOid(relid, AccessShareLock))
+		return -1;
+	if (!pm_open_parent(relid, NoLock, zone, true, pp))
+	{
+		UnlockRelationOid(relid, AccessShareLock);
+		return 0;
+	}
+	return 1;
+}
+
+/*
  * Become the parent's owner for its changes (restricted, as autovacuum and
  * REFRESH MATERIALIZED VIEW do); the previous identity goes to *save.
  * An error restores it through transaction or subtransaction abort.
@@ -526,19 +563,28 @@ typedef struct PmSavedUser
 {
 	Oid			uid;
 	int			sec;
+	int			nest;			/* GUC nest level of the owner's code */
 } PmSavedUser;
 
+/*
+ * Settings the owner's code changes (set_config(..., false) included) live
+ * in a GUC nest level of their own, rolled back by pm_restore_user, as
+ * REFRESH MATERIALIZED VIEW and index builds do: nothing reaches the
+ * caller's session or the worker.
+ */
 static void
 pm_become_owner(Oid owner, PmSavedUser *save)
 {
 	GetUserIdAndSecContext(&save->uid, &save->sec);
 	SetUserIdAndSecContext(owner, save->sec | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
+	save->nest = NewGUCNestLevel();
 }
 
 static void
 pm_restore_user(const PmSavedUser *save)
 {
+	AtEOXact_GUC(false, save->nest);
 	SetUserIdAndSecContext(save->uid, save->sec);
 }
 
@@ -600,8 +646,21 @@ pm_name_suffix(const PmParent *pp, int64 lo_raw)
 {
 	struct pg_tm tm;
 	fsec_t		fsec;
+	Timestamp	local = pm_to_local(pp, lo_raw);
 
-	if (timestamp2tm(pm_to_local(pp, lo_raw), NULL, &tm, &fsec, NULL, NULL) != 0)
+	/*
+	 * A day or month slot whose local midnight does not exist (a DST change
+	 * at midnight) starts at the first instant after it: name it by its
+	 * day, as its neighbours.
+	 */
+	if (pp->unit != PM_USECS)
+	{
+		Timestamp	nominal = pm_slot_start(pp, local, 0);
+
+		if (nominal != local && pm_to_raw(pp, nominal) == lo_raw)
+			local = nominal;
+	}
+	if (timestamp2tm(local, NULL, &tm, &fsec, NULL, NULL) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("partition bound out of range")));
@@ -632,7 +691,11 @@ pm_unique_name(const PmParent *pp, const char *suffix)
 		int			len = pg_mbcliplen(pp->relname, strlen(pp->relname), room);
 		char	   *name = psprintf("%.*s%s", len, pp->relname, sfx);
 
-		if (!OidIsValid(get_relname_relid(name, nspid)))
+		/* a relation's row type takes the name in pg_type too */
+		if (!OidIsValid(get_relname_relid(name, nspid)) &&
+			!OidIsValid(GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+										CStringGetDatum(name),
+										ObjectIdGetDatum(nspid))))
 			return name;
 	}
 	ereport(ERROR,
@@ -761,7 +824,8 @@ pm_default_has_rows(const PmParent *pp)
 	Snapshot	snap;
 	bool		found;
 
-	if (!OidIsValid(pp->defpart))
+	/* a partitioned or foreign default has no heap to probe: see pm_odd_default */
+	if (!OidIsValid(pp->defpart) || pp->defkind != RELKIND_RELATION)
 		return false;
 	rel = table_open(pp->defpart, AccessShareLock);
 	snap = RegisterSnapshot(GetLatestSnapshot());
@@ -776,34 +840,145 @@ pm_default_has_rows(const PmParent *pp)
 }
 
 /*
- * Smallest finite key in the default partition greater than after (raw);
- * false when there is none.
+ * A default partition that is not a plain table (partitioned, foreign):
+ * its rows are never moved.  NULL when the default is a plain table (or
+ * there is none), else why.
+ */
+static char *
+pm_odd_default(const PmParent *pp)
+{
+	if (!OidIsValid(pp->defpart) || pp->defkind == RELKIND_RELATION)
+		return NULL;
+	return psprintf("default partition \"%s\" is %s; cognomega moves rows only out of a default partition that is a plain table",
+					get_rel_name(pp->defpart),
+					pp->defkind == RELKIND_PARTITIONED_TABLE ? "partitioned" :
+					pp->defkind == RELKIND_FOREIGN_TABLE ? "a foreign table" : "not a table");
+}
+
+/*
+ * The keys [*lo, *hi) of default-partition rows that can be placed in a
+ * partition: finite, far enough from the ends of timestamp's range that
+ * their slot's bounds exist (margins of a slot and two days of zone
+ * offset), and in a slot that ends after the retention cutoff.  A NULL or
+ * infinite key, or one outside this, is unplaceable: it stays in the
+ * default and is no work for maintenance.
+ */
+static void
+pm_placeable_range(const PmParent *pp, int64 cutoff, int64 *lo, int64 *hi)
+{
+	int64		day = pp->keytype == DATEOID ? 1 : USECS_PER_DAY;
+	int64		min_raw = pp->keytype == DATEOID ? MIN_TIMESTAMP / USECS_PER_DAY : MIN_TIMESTAMP;
+	int64		max_raw = pp->keytype == DATEOID ? END_TIMESTAMP / USECS_PER_DAY : END_TIMESTAMP;
+	int64		half = max_raw / 2 - min_raw / 2;	/* no overflow */
+	int64		margin;
+
+	if ((pp->unit != PM_USECS && pp->step > 100000) ||
+		(pp->unit == PM_USECS && pp->step > half / 2))
+		margin = half;			/* slots of thousands of years: none fits */
+	else if (pp->unit == PM_MONTHS)
+		margin = (pp->step + 1) * 31 * day;
+	else if (pp->unit == PM_DAYS)
+		margin = (pp->step + 1) * day;
+	else
+		margin = pp->step + day;
+	margin += 2 * day;
+	*lo = min_raw + margin;
+	*hi = max_raw - margin;
+	if (cutoff != PM_RAW_MIN && cutoff > *lo)
+		*lo = Min(pm_to_raw(pp, pm_slot_start(pp, pm_to_local(pp, cutoff), 0)), cutoff);
+}
+
+/*
+ * Smallest key in the default partition greater than after and less than
+ * below (raw); false when there is none.
  */
 static bool
-pm_default_next_key(const PmParent *pp, int64 after, int64 *key)
+pm_default_next_key(const PmParent *pp, int64 after, int64 below, int64 *key)
 {
 	char	   *sql;
-	Oid			types[1];
-	Datum		values[1];
+	Oid			types[2];
+	Datum		values[2];
 	bool		isnull;
 	Datum		d;
 
 	sql = psprintf("SELECT pg_catalog.min(%s) FROM ONLY %s WHERE %s OPERATOR(pg_catalog.>) $1"
-				   " AND %s OPERATOR(pg_catalog.<) 'infinity'",
+				   " AND %s OPERATOR(pg_catalog.<) $2",
 				   quote_identifier(pp->keycol),
 				   pm_qualified(get_namespace_name(get_rel_namespace(pp->defpart)),
 								get_rel_name(pp->defpart)),
 				   quote_identifier(pp->keycol), quote_identifier(pp->keycol));
-	types[0] = pp->keytype;
+	types[0] = types[1] = pp->keytype;
 	values[0] = after == PM_RAW_MIN ?
 		(pp->keytype == DATEOID ? DateADTGetDatum(DATEVAL_NOBEGIN) : Int64GetDatum(DT_NOBEGIN)) :
 		pm_datum_from_raw(pp->keytype, after);
-	pm_exec_args(sql, 1, types, values, NULL);
+	values[1] = pm_datum_from_raw(pp->keytype, below);
+	pm_exec_args(sql, 2, types, values, NULL);
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (isnull)
 		return false;
 	*key = pm_raw_from_datum(pp->keytype, d);
 	return true;
+}
+
+/*
+ * Does the default partition hold a row maintenance could move?  An empty
+ * default costs the one-tuple probe; only a non-empty one is queried.
+ */
+static bool
+pm_default_has_placeable(const PmParent *pp, int64 cutoff)
+{
+	int64		lo,
+				hi,
+				key;
+
+	if (!pm_default_has_rows(pp))
+		return false;
+	pm_placeable_range(pp, cutoff, &lo, &hi);
+	return lo < hi && pm_default_next_key(pp, lo - 1, hi, &key);
+}
+
+/*
+ * Why rows may not be moved out of the default partition now, or NULL.
+ * A move is a DELETE from the default and an INSERT into a table attached
+ * afterwards: a foreign key referencing the parent would see the DELETE
+ * (ON DELETE CASCADE / SET NULL change the referencing table, NO ACTION
+ * fails), and a publication of the parent would publish the DELETE but
+ * not the INSERT, so a subscriber would lose the rows.  In both cases the
+ * rows stay where they are (still visible through the parent).
+ */
+static char *
+pm_move_refusal(const PmParent *pp)
+{
+	Oid			types[2] = {OIDOID, OIDOID};
+	Datum		values[2] = {ObjectIdGetDatum(pp->relid), ObjectIdGetDatum(pp->defpart)};
+
+	pm_exec_args("SELECT c.conname::pg_catalog.text, c.conrelid::pg_catalog.regclass::pg_catalog.text"
+				 "  FROM pg_catalog.pg_constraint c"
+				 " WHERE c.contype OPERATOR(pg_catalog.=) 'f'"
+				 "   AND c.confrelid OPERATOR(pg_catalog.=) ANY (ARRAY[$1, $2]) LIMIT 1",
+				 2, types, values, NULL);
+	if (SPI_processed > 0)
+		return psprintf("rows not moved out of the default partition: table \"%s\" is referenced by foreign key \"%s\" of table %s, whose referential actions a move would fire",
+						pp->relname,
+						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1),
+						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
+	pm_exec_args("SELECT p.pubname::pg_catalog.text FROM pg_catalog.pg_publication p"
+				 " WHERE p.puballtables"
+				 "    OR EXISTS (SELECT FROM pg_catalog.pg_publication_rel r"
+				 "                WHERE r.prpubid OPERATOR(pg_catalog.=) p.oid"
+				 "                  AND (r.prrelid OPERATOR(pg_catalog.=) ANY (ARRAY[$1, $2])"
+				 "                       OR r.prrelid IN (SELECT a.relid FROM pg_catalog.pg_partition_ancestors($1) a)))"
+				 "    OR EXISTS (SELECT FROM pg_catalog.pg_publication_namespace n"
+				 "                 JOIN pg_catalog.pg_class k ON k.relnamespace OPERATOR(pg_catalog.=) n.pnnspid"
+				 "                WHERE n.pnpubid OPERATOR(pg_catalog.=) p.oid"
+				 "                  AND k.oid OPERATOR(pg_catalog.=) ANY (ARRAY[$1, $2]))"
+				 " LIMIT 1",
+				 2, types, values, NULL);
+	if (SPI_processed > 0)
+		return psprintf("rows not moved out of the default partition: table \"%s\" is in publication \"%s\", whose subscribers would see the rows deleted but not inserted",
+						pp->relname,
+						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+	return NULL;
 }
 
 /* Move the default's rows in [lo, hi) into the standalone table newrel */
@@ -935,6 +1110,7 @@ static void
 pm_fill_gaps(PmParent *pp, int64 lo, int64 hi, bool rescue, int batch)
 {
 	int64		p = lo;
+	int64		k;
 
 	while (p < hi)
 	{
@@ -950,6 +1126,12 @@ pm_fill_gaps(PmParent *pp, int64 lo, int64 hi, bool rescue, int batch)
 			gap_end = pp->parts[i].lo;
 		if (pp->ncreated >= PM_MAX_NEW_PARTITIONS)
 			pm_too_many_partitions(pp);
+		if (!rescue && pp->default_busy && pm_default_next_key(pp, p - 1, gap_end, &k))
+		{
+			/* rows there stayed in the default: CREATE would fail, leave the gap */
+			p = gap_end;
+			continue;
+		}
 		pm_create_partition(pp, p, gap_end, rescue, batch);
 		p = gap_end;
 	}
@@ -1032,25 +1214,85 @@ pm_slot_of(const PmParent *pp, int64 k, int64 *lo, int64 *hi)
 }
 
 /*
- * Move every row of the default partition whose key is finite and whose
- * slot ends after cutoff (raw) into proper partitions, creating them.
- * Rows with a NULL or infinite key, or of slots past retention, stay.
+ * Move the default's rows of one slot, in a subtransaction: a slot whose
+ * rows cannot be moved (a constraint they violate, a referential failure,
+ * bounds out of range) is rolled back alone, WARNed about and added to
+ * errors (when not NULL); its rows stay.  A cancel is re-thrown.  Returns
+ * the next key to look after.
  */
-static void
-pm_rescue_default(PmParent *pp, int64 cutoff, int batch)
+static int64
+pm_rescue_slot(PmParent *pp, int64 key, int64 cutoff, int batch, StringInfo errors)
 {
-	int64		after = PM_RAW_MIN;
-	int64		key;
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	int			nactions = list_length(pp->actions);
+	int			ncreated = pp->ncreated;
+	int64		nmoved = pp->nmoved;
+	volatile int64 next = key;
+	ErrorData  *edata;
 
-	while (pm_default_next_key(pp, after, &key))
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
 	{
 		int64		lo,
 					hi;
 
 		pm_slot_of(pp, key, &lo, &hi);
+		next = hi - 1;			/* a failing slot is skipped whole */
 		if (hi > cutoff)
 			pm_fill(pp, lo, hi, true, batch);
-		after = hi - 1;
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			ReThrowError(edata);
+		pp->actions = list_truncate(pp->actions, nactions);
+		pp->ncreated = ncreated;
+		pp->nmoved = nmoved;
+		pm_read_partitions(pp);
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("rows of \"%s\" from %s left in the default partition: %s",
+						pp->relname, pm_literal(pp, key), edata->message),
+				 edata->detail ? errdetail("%s", edata->detail) : 0,
+				 errhint("The rows stay visible through the parent; the move is retried on the next run.")));
+		if (errors)
+			appendStringInfo(errors, "%srows from %s not moved: %s", errors->len > 0 ? "; " : "",
+							 pm_literal(pp, key), edata->message);
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(oldcxt);
+	CurrentResourceOwner = oldowner;
+	return next;
+}
+
+/*
+ * Move every placeable row of the default partition (pm_placeable_range)
+ * into proper partitions, creating them, slot by slot.  Rows with a NULL
+ * or infinite key, out of range, or of slots past retention, stay.
+ */
+static void
+pm_rescue_default(PmParent *pp, int64 cutoff, int batch, StringInfo errors)
+{
+	int64		lo,
+				hi,
+				after,
+				key;
+
+	pm_placeable_range(pp, cutoff, &lo, &hi);
+	after = lo - 1;
+	while (lo < hi && pm_default_next_key(pp, after, hi, &key))
+	{
+		after = pm_rescue_slot(pp, key, cutoff, batch, errors);
 		CHECK_FOR_INTERRUPTS();
 	}
 }
@@ -1142,7 +1384,7 @@ pm_retention_cutoff(const PmParent *pp, const PmConfig *cfg)
 	return pm_to_raw(pp, c);
 }
 
-/* Is a partition of the premade window missing, or a row in the default?  (No SQL.) */
+/* Is a partition of the premade window missing?  (No SQL.) */
 static bool
 pm_creation_due(const PmParent *pp, int64 now_slot, int64 end)
 {
@@ -1156,7 +1398,7 @@ pm_creation_due(const PmParent *pp, int64 now_slot, int64 end)
 			return true;
 		p = pp->parts[i].hi;
 	}
-	return pm_default_has_rows(pp);
+	return false;
 }
 
 /* Is a partition past retention?  (cutoff PM_RAW_MIN: no retention) */
@@ -1253,16 +1495,45 @@ pm_warn_skipped(Oid parent, const char *step, const ErrorData *edata, const char
 }
 
 /*
- * Step 1: move the default partition's rows into proper partitions and
- * create the partitions of the premade window.
+ * Step 1: move the default partition's rows into proper partitions
+ * (creating them).  Slots whose rows cannot be moved are left, each in its
+ * own subtransaction; they are this step's errors.
+ */
+static void
+pm_step_rescue(PmMaint *m)
+{
+	StringInfoData errors;
+
+	initStringInfo(&errors);
+	pm_read_partitions(m->pp);
+	pm_rescue_default(m->pp, m->cutoff, PM_RESCUE_BATCH, &errors);
+	if (errors.len > 0)
+		appendStringInfo(&m->errors, "%smoving rows: %s", m->errors.len > 0 ? "; " : "",
+						 errors.data);
+}
+
+/*
+ * Step 2: create the partitions of the premade window; independent of the
+ * rescue: a slot where rows stayed in the default is left for it.
  */
 static void
 pm_step_create(PmMaint *m)
 {
 	pm_read_partitions(m->pp);
-	if (pm_default_has_rows(m->pp))
-		pm_rescue_default(m->pp, m->cutoff, PM_RESCUE_BATCH);
+	m->pp->default_busy = pm_default_has_rows(m->pp);
 	pm_fill(m->pp, m->now_slot, m->end, false, 0);
+}
+
+/* a reason the rows of the default are not moved: a WARNING and last_error */
+static void
+pm_note_not_moved(PmMaint *m, const char *reason)
+{
+	ereport(WARNING,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("partition maintenance of %s: %s",
+					quote_identifier(m->pp->relname), reason),
+			 errhint("The rows stay in the default partition, visible through the parent; move them by hand, or remove the obstacle.")));
+	appendStringInfo(&m->errors, "%smoving rows: %s", m->errors.len > 0 ? "; " : "", reason);
 }
 
 /* Step 2: drop or detach the partitions past retention */
@@ -1307,7 +1578,9 @@ pm_maintain_one(PmMaint *m)
 	PmSavedUser save;
 	Timestamp	now_local;
 	bool		create,
+				move,
 				retain;
+	char	   *why;
 
 	pm_open_parent(cfg->parent, ShareUpdateExclusiveLock, cfg->zone, false, pp);
 	pm_classify_interval(&cfg->interval, pp->keytype, &pp->unit, &pp->step);
@@ -1317,9 +1590,18 @@ pm_maintain_one(PmMaint *m)
 	m->cutoff = pm_retention_cutoff(pp, cfg);
 	pm_become_owner(pp->owner, &save);
 	create = pm_creation_due(pp, m->now_slot, m->end);
+	move = pm_default_has_placeable(pp, m->cutoff);
+	if ((why = pm_odd_default(pp)) != NULL ||
+		(move && (why = pm_move_refusal(pp)) != NULL))
+	{
+		pm_note_not_moved(m, why);
+		move = false;
+	}
 	retain = pm_retention_due(pp, m->cutoff);
-	if (create || retain)
+	if (create || move || retain)
 		pm_lock_for_changes(pp);
+	if (move)
+		pm_run_step(m, "moving rows", pm_step_rescue);
 	if (create)
 		pm_run_step(m, "creating partitions", pm_step_create);
 	if (retain)
@@ -1397,7 +1679,8 @@ pm_load_configs(Oid parent)
 
 	values[0] = ObjectIdGetDatum(parent);
 	nulls[0] = OidIsValid(parent) ? ' ' : 'n';
-	pm_exec_args("SELECT parent::pg_catalog.oid, control, part_interval, premake, retention, "
+	/* as part_config's owner: last_error is not readable by PUBLIC */
+	pm_config_exec("SELECT parent::pg_catalog.oid, control, part_interval, premake, retention, "
 				 "retention_keep_table, time_zone, last_maintenance, last_error "
 				 "FROM cognomega.part_config "
 				 "WHERE $1 IS NULL OR parent " PM_EQ_PARENT " ORDER BY parent::pg_catalog.oid",
@@ -1570,9 +1853,28 @@ pm_check_create_args(const PmConfig *cfg)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("retention must be greater than zero")));
+	if (cfg->has_retention &&
+		(double) cfg->retention.month * 31 + cfg->retention.day +
+		(double) cfg->retention.time / USECS_PER_DAY > 10000.0 * 366)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("retention must be at most 10000 years"),
+				 errdetail("Partitions are kept for the retention interval before now; a longer one reaches past the range of timestamp.")));
 	/* validates the zone name (22023 when unknown) */
 	(void) DirectFunctionCall2(timestamptz_zone, CStringGetTextDatum(cfg->zone),
 							   TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
+
+	/*
+	 * ... and refuses an abbreviation ('IST') that is no zone of its own:
+	 * its meaning depends on the session's timezone_abbreviations, so
+	 * bounds would depend on who runs maintenance.
+	 */
+	if (pg_tzset(cfg->zone) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time zone \"%s\" is an abbreviation", cfg->zone),
+				 errdetail("The meaning of an abbreviation depends on the session's timezone_abbreviations."),
+				 errhint("Give a full time zone name, such as Asia/Kolkata.")));
 }
 
 static void
@@ -1614,14 +1916,25 @@ pm_create_initial(PmParent *pp, const PmConfig *cfg, bool has_start, TimestampTz
 	Timestamp	now_local = pm_now_local(pp);
 	Timestamp	start_local = now_local;
 	int64		lo;
+	bool		rescue = pm_default_has_rows(pp);
+	char	   *why;
 
 	if (has_start)
 		start_local = pp->keytype == TIMESTAMPTZOID ? pm_to_local(pp, start_at) :
 			DatumGetTimestamp(DirectFunctionCall2(timestamptz_zone, pp->zone,
 												  TimestampTzGetDatum(start_at)));
 	lo = pm_to_raw(pp, pm_slot_start(pp, start_local, 0));
+	if (rescue && (why = pm_move_refusal(pp)) != NULL)
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s", why),
+				 errhint("The rows stay in the default partition; partitions for their ranges are not created.")));
+		rescue = false;
+		pp->default_busy = true;
+	}
 	pm_fill(pp, lo, pm_premake_end(pp, cfg->premake, Max(now_local, start_local)),
-			pm_default_has_rows(pp), PM_RESCUE_BATCH);
+			rescue, PM_RESCUE_BATCH);
 	if (!OidIsValid(pp->defpart))
 		pm_create_default(pp);
 	return pp->ncreated;
@@ -1653,6 +1966,43 @@ pm_managed_now(Oid parent)
 	return SPI_processed > 0;
 }
 
+/*
+ * On a timestamp(p) key with p < 6, bounds are rounded to the column's
+ * precision: an interval finer than that would give partitions whose
+ * rounded bounds overlap or leave gaps.  Refused (22023).
+ */
+static void
+pm_check_precision(const PmParent *pp)
+{
+	int64		unit = 1;
+	int			i;
+
+	if (pp->unit != PM_USECS || pp->keytypmod < 0 || pp->keytypmod >= 6)
+		return;
+	for (i = pp->keytypmod; i < 6; i++)
+		unit *= 10;
+	if (pp->step % unit != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("partition interval is finer than the precision of column \"%s\"",
+						pp->keycol),
+				 errdetail("The column keeps %d fractional digits of a second; the interval must be a whole multiple of that.",
+						   (int) pp->keytypmod)));
+}
+
+/* a partitioned or foreign default partition is refused (0A000) */
+static void
+pm_check_default(const PmParent *pp)
+{
+	char	   *why = pm_odd_default(pp);
+
+	if (why)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s", why),
+				 errhint("Detach it and let cognomega create a plain default partition, or attach a plain table as the default.")));
+}
+
 static int
 pm_create_parent(PmConfig *cfg, bool has_start, TimestampTz start_at)
 {
@@ -1664,11 +2014,13 @@ pm_create_parent(PmConfig *cfg, bool has_start, TimestampTz start_at)
 	if (!pm_may_maintain(cfg->parent))
 		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(cfg->parent));
 	pm_open_parent(cfg->parent, AccessExclusiveLock, cfg->zone, false, &pp);
+	pm_check_default(&pp);
 	rel = relation_open(cfg->parent, NoLock);
 	pm_check_not_temp(rel);
 	pm_check_control(rel, &pp, cfg->control);
 	relation_close(rel, NoLock);
 	pm_classify_interval(&cfg->interval, pp.keytype, &pp.unit, &pp.step);
+	pm_check_precision(&pp);
 	pm_check_create_args(cfg);
 	if (pm_managed_now(cfg->parent))
 		ereport(ERROR,
@@ -1750,6 +2102,7 @@ pm_partition_data(Oid parent, int batch)
 	PmConfig   *cfg;
 	PmParent	pp;
 	PmSavedUser save;
+	char	   *why;
 
 	if (!pm_may_maintain(parent))
 		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(parent));
@@ -1757,13 +2110,19 @@ pm_partition_data(Oid parent, int batch)
 	if (cfg == NULL)
 		pm_not_managed(parent);
 	pm_open_parent(parent, ShareUpdateExclusiveLock, cfg->zone, false, &pp);
+	pm_check_default(&pp);
 	pm_classify_interval(&cfg->interval, pp.keytype, &pp.unit, &pp.step);
-	if (!pm_default_has_rows(&pp))
+	if (!pm_default_has_placeable(&pp, PM_RAW_MIN))
 		return 0;
 	pm_become_owner(pp.owner, &save);
+	if ((why = pm_move_refusal(&pp)) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s", why),
+				 errhint("The rows stay in the default partition, visible through the parent.")));
 	pm_lock_for_changes(&pp);
 	pm_read_partitions(&pp);
-	pm_rescue_default(&pp, PM_RAW_MIN, batch);
+	pm_rescue_default(&pp, PM_RAW_MIN, batch, NULL);
 	pm_restore_user(&save);
 	return pp.nmoved;
 }
@@ -1841,7 +2200,11 @@ cognomega_undo_parent(PG_FUNCTION_ARGS)
  * ------------------------------------------------------------------------
  */
 
-/* rows in the default partition, or -1 when the caller may not read it */
+/*
+ * rows in the default partition, -1 when the caller may not read it (or
+ * it is a foreign table: counting would query the remote server), -2 when
+ * maintenance holds it (partition_status never waits on a parent's lock)
+ */
 static int64
 pm_count_default(const PmParent *pp)
 {
@@ -1849,9 +2212,13 @@ pm_count_default(const PmParent *pp)
 
 	if (!OidIsValid(pp->defpart))
 		return 0;
-	if (pg_class_aclcheck(pp->defpart, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+	if (pg_class_aclcheck(pp->defpart, GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
+		pp->defkind == RELKIND_FOREIGN_TABLE)
 		return -1;
-	pm_exec(psprintf("SELECT pg_catalog.count(*) FROM ONLY %s",
+	if (!ConditionalLockRelationOid(pp->defpart, AccessShareLock))
+		return -2;
+	pm_exec(psprintf("SELECT pg_catalog.count(*) FROM %s%s",
+					 pp->defkind == RELKIND_RELATION ? "ONLY " : "",
 					 pm_qualified(get_namespace_name(get_rel_namespace(pp->defpart)),
 								  get_rel_name(pp->defpart))));
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
@@ -1861,6 +2228,24 @@ static void
 pm_attention(StringInfo buf, const char *what)
 {
 	appendStringInfo(buf, "%s%s", buf->len > 0 ? "; " : "", what);
+}
+
+/*
+ * last_error, in full for the parent's owner and pg_monitor only: an error
+ * can quote a row (an owner's trigger raising with OLD).
+ */
+static void
+pm_attention_last_error(StringInfo buf, const PmConfig *cfg, Oid owner)
+{
+	Oid			me = GetUserId();
+
+	if (cfg->last_error == NULL)
+		return;
+	if ((OidIsValid(owner) && has_privs_of_role(me, owner)) ||
+		has_privs_of_role(me, ROLE_PG_MONITOR))
+		pm_attention(buf, psprintf("last maintenance failed: %s", cfg->last_error));
+	else
+		pm_attention(buf, "last maintenance failed");
 }
 
 /* one row of partition_status for a parent that exists */
@@ -1894,16 +2279,72 @@ pm_status_row(const PmConfig *cfg, PmParent *pp, Datum *values, bool *nulls)
 	values[5] = Int32GetDatum(ahead);
 	if (nrows > 0)
 		pm_attention(&att, "rows in default partition");
+	if (nrows == -2)
+		pm_attention(&att, "maintenance in progress");
+	if (pm_odd_default(pp))
+		pm_attention(&att, pm_odd_default(pp));
 	if (ahead < cfg->premake)
 		pm_attention(&att, "missing future partitions");
 	if (past > 0)
 		pm_attention(&att, "partitions past retention");
 	if (!OidIsValid(pp->defpart))
 		pm_attention(&att, "no default partition");
-	if (cfg->last_error)
-		pm_attention(&att, psprintf("last maintenance failed: %s", cfg->last_error));
+	pm_attention_last_error(&att, cfg, pp->owner);
 	values[7] = CStringGetTextDatum(att.data);
 	nulls[7] = att.len == 0;
+}
+
+/* one parent's row (values[0] and [6] are set): never waits, never fails for all */
+static void
+pm_status_one(const PmConfig *cfg, Datum *values, bool *nulls)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		PmParent	pp;
+		int			opened = pm_try_open_parent(cfg->parent, cfg->zone, &pp);
+
+		if (opened > 0)
+		{
+			pm_classify_interval(&cfg->interval, pp.keytype, &pp.unit, &pp.step);
+			pm_status_row(cfg, &pp, values, nulls);
+		}
+		else
+		{
+			StringInfoData att;
+
+			initStringInfo(&att);
+			pm_attention(&att, opened < 0 ? "maintenance in progress" :
+						 "parent table no longer exists");
+			values[7] = CStringGetTextDatum(att.data);
+			nulls[7] = false;
+		}
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			ReThrowError(edata);
+		memset(nulls + 1, true, sizeof(bool) * 5);
+		nulls[7] = false;
+		values[7] = CStringGetTextDatum(psprintf("status unavailable: %s", edata->message));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(oldcxt);
+	CurrentResourceOwner = oldowner;
 }
 
 PG_FUNCTION_INFO_V1(cognomega_partition_status_rows);
@@ -1923,7 +2364,6 @@ cognomega_partition_status_rows(PG_FUNCTION_ARGS)
 	foreach(lc, pm_load_configs(InvalidOid))
 	{
 		PmConfig   *cfg = lfirst(lc);
-		PmParent	pp;
 		Datum		values[8];
 		bool		nulls[8];
 
@@ -1932,16 +2372,7 @@ cognomega_partition_status_rows(PG_FUNCTION_ARGS)
 		nulls[0] = false;
 		values[6] = TimestampTzGetDatum(cfg->last_maintenance);
 		nulls[6] = !cfg->has_last;
-		if (pm_open_parent(cfg->parent, AccessShareLock, cfg->zone, true, &pp))
-		{
-			pm_classify_interval(&cfg->interval, pp.keytype, &pp.unit, &pp.step);
-			pm_status_row(cfg, &pp, values, nulls);
-		}
-		else
-		{
-			values[7] = CStringGetTextDatum("parent table no longer exists");
-			nulls[7] = false;
-		}
+		pm_status_one(cfg, values, nulls);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	SPI_finish();
@@ -1961,8 +2392,13 @@ partman_premade_ahead_at(Oid parent, const char *zone, TimestampTz at)
 	int			ahead = 0;
 	int			i;
 
-	if (!pm_open_parent(parent, AccessShareLock, zone, true, &pp))
-		return -1;
+	switch (pm_try_open_parent(parent, zone, &pp))
+	{
+		case 0:
+			return -1;
+		case -1:
+			return INT_MAX;		/* maintenance holds it: not judged now */
+	}
 	for (i = 0; i < pp.nparts; i++)
 		ahead += pm_raw_to_tstz(&pp, pp.parts[i].lo) > at;
 	return ahead;

@@ -61,6 +61,7 @@
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 
@@ -444,7 +445,9 @@ cognomega_job_status(PG_FUNCTION_ARGS)
 
 	for (i = 0; i < WK_MAX_DATABASES; i++)
 	{
-		if (!copy[i].in_use)
+		/* a database dropped (and maybe re-created: a new OID) is forgotten */
+		if (!copy[i].in_use ||
+			!SearchSysCacheExists1(DATABASEOID, ObjectIdGetDatum(copy[i].dboid)))
 			continue;
 		for (j = 0; j < WK_NUM_JOBS; j++)
 			if (copy[i].running || copy[i].jobs[j].last_start != 0)
@@ -1004,7 +1007,11 @@ wk_worker_run(WkJobKind job, MemoryContext cxt)
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, NULL);
 	if (res.extension_gone && !wk_worker_has_extension())
+	{
+		/* end the job's status first: it must not show "running" for ever */
+		wk_status_end(wk_my_slot, job, &res, 0);
 		proc_exit(0);			/* LOGged; the launcher checks again later */
+	}
 
 	next = wk_schedule(job, start);
 	/* a hint in the past (a parent failing every run) must not spin the loop */

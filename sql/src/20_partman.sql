@@ -27,7 +27,12 @@ COMMENT ON COLUMN cognomega.part_config.maintenance_interval IS
 	'how often the worker maintains this parent; NULL means cognomega.maintenance_interval';
 SELECT pg_catalog.pg_extension_config_dump('cognomega.part_config', '');
 REVOKE ALL ON cognomega.part_config FROM PUBLIC;
-GRANT SELECT ON cognomega.part_config TO PUBLIC;
+-- every column but last_error (an error can quote a row): each owner reads
+-- its parents' messages in partition_status.needs_attention, pg_monitor all
+GRANT SELECT (parent, control, part_interval, premake, retention, retention_keep_table,
+	time_zone, maintenance_interval, last_maintenance, created_at)
+	ON cognomega.part_config TO PUBLIC;
+GRANT SELECT ON cognomega.part_config TO pg_monitor;
 
 -- A managed parent that is dropped is forgotten.  Should the trigger not
 -- fire (disabled), run_maintenance() reports the missing parent with a
