@@ -364,13 +364,19 @@ qry_range_cond(const char *range, bool inside)
 	return buf.data;
 }
 
+/*
+ * Rows of equal created_at (the table has no key) are told apart by their
+ * whole content, so that the same data always gives the same document.
+ */
+#define QRY_TIE "pg_catalog.to_jsonb(a) DESC"
+
 /* one branch: the newest row of the agent and period meeting cond */
 static void
 qry_analytics_branch(StringInfo buf, const char *s, const char *cond)
 {
 	appendStringInfo(buf, "(SELECT a, a.created_at AS k FROM %s.ai_agent_analytics a "
 					 "WHERE a.agent_id" QRY_EQ "$1 AND a.period" QRY_EQ "$2 AND %s "
-					 "ORDER BY a.created_at DESC LIMIT 1) UNION ALL ", s, cond);
+					 "ORDER BY a.created_at DESC, " QRY_TIE " LIMIT 1) UNION ALL ", s, cond);
 }
 
 /*
@@ -396,7 +402,8 @@ qry_sql_agent_analytics(const char *s, const char *range)
 		qry_analytics_branch(&buf, s, "a.created_at IS NOT NULL");
 	appendStringInfo(&buf, "(SELECT a, a.created_at AS k FROM %s.ai_agent_analytics a "
 					 "WHERE a.agent_id" QRY_EQ "$1 AND a.period" QRY_EQ "$2 AND a.created_at IS NULL "
-					 "LIMIT 1)) r ORDER BY r.k DESC NULLS LAST LIMIT 1", s);
+					 "ORDER BY " QRY_TIE " LIMIT 1)) r "
+					 "ORDER BY r.k DESC NULLS LAST, pg_catalog.to_jsonb(r.a) DESC LIMIT 1", s);
 	return buf.data;
 }
 

@@ -42,5 +42,17 @@ SELECT count(*) AS wrong
           FROM (SELECT jsonb_agg(x ORDER BY x) a FROM generate_series(1, 50) x
                  WHERE x::text <> u.id::text) g WHERE g.a IS NOT NULL);
 
+-- agent_analytics: rows of equal created_at give the same answer whatever
+-- order they were written in (the other functions order ties by id)
+SET cognomega.cache_enabled = off;
+INSERT INTO qry_short.ai_agent_analytics (agent_id, period, total_interactions, created_at) VALUES
+  ('00000000-0000-0000-0000-0000000000e1', 'daily', 1, '2026-01-01 00:00+00'),
+  ('00000000-0000-0000-0000-0000000000e1', 'daily', 2, '2026-01-01 00:00+00'),
+  ('00000000-0000-0000-0000-0000000000e2', 'daily', 2, '2026-01-01 00:00+00'),
+  ('00000000-0000-0000-0000-0000000000e2', 'daily', 1, '2026-01-01 00:00+00');
+SELECT a.agent_id, cognomega.agent_analytics(a.agent_id, 'daily')::jsonb ->> 'total_interactions' AS total
+  FROM (VALUES ('00000000-0000-0000-0000-0000000000e1'::uuid), ('00000000-0000-0000-0000-0000000000e2')) a(agent_id);
+RESET cognomega.cache_enabled;
+
 SET client_min_messages = warning;
 DROP SCHEMA qry_short CASCADE;
