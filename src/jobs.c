@@ -96,6 +96,39 @@ wk_note_error(WkResult *res, const char *what, const char *message)
  * ----------------------------------------------------------------
  */
 
+/* a job skipped for a passing reason (recovery, a restore) is retried this soon */
+#define WK_SKIP_RETRY_MS	10000
+
+/*
+ * worker: is pg_restore connected to this database?  Maintenance and the
+ * stats job's registration of stats_history would then race the restore:
+ * configuration rows its COPY conflicts with, partitions created before
+ * post-data builds the parents' indexes (left INVALID).  pg_restore names
+ * its sessions so (fallback_application_name), in every mode and with -j.
+ * Transaction open.
+ */
+static bool
+wk_restore_in_progress(void)
+{
+	Datum		db[1] = {ObjectIdGetDatum(MyDatabaseId)};
+	Oid			types[1] = {OIDOID};
+	bool		found;
+
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT FROM pg_catalog.pg_stat_activity a"
+							  " WHERE a.datid OPERATOR(pg_catalog.=) $1"
+							  "   AND a.application_name OPERATOR(pg_catalog.=) 'pg_restore'"
+							  "   AND a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()",
+							  1, types, db, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_stat_activity");
+	found = SPI_processed > 0;
+	SPI_finish();
+	PopActiveSnapshot();
+	return found;
+}
+
 /* worker: may the step run here and now?  (transaction open) */
 static bool
 wk_step_allowed(WkResult *res, bool writes)
@@ -110,6 +143,15 @@ wk_step_allowed(WkResult *res, bool writes)
 	{
 		res->skipped = true;
 		res->summary = MemoryContextStrdup(res->cxt, "skipped: recovery");
+		/* after a promotion, run soon rather than a whole interval later */
+		res->due_hint = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), WK_SKIP_RETRY_MS);
+		return false;
+	}
+	if (writes && wk_restore_in_progress())
+	{
+		res->skipped = true;
+		res->summary = MemoryContextStrdup(res->cxt, "skipped: restore in progress");
+		res->due_hint = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), WK_SKIP_RETRY_MS);
 		return false;
 	}
 	return true;

@@ -59,6 +59,7 @@
 #include "utils/memutils.h"
 #include "utils/partcache.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -181,7 +182,16 @@ qry_known_app_schema(void)
 		return qry_known_schema;
 	qry_config_relid = get_relname_relid("setup_config",
 										 get_namespace_oid("cognomega", false));
+
+	/*
+	 * Read it with a new snapshot, not the caller's: the invalidation that
+	 * brought us here may announce a commit the caller's snapshot (REPEATABLE
+	 * READ, or the statement's under READ COMMITTED) does not see, and an
+	 * older answer kept as current would outlive it for the whole session.
+	 */
+	PushActiveSnapshot(GetLatestSnapshot());
 	nsp = setup_app_schema(false);
+	PopActiveSnapshot();
 	/* keep the answer unless an invalidation arrived while reading it */
 	qry_known_schema = nsp;
 	qry_known_at = before;
@@ -354,13 +364,19 @@ qry_range_cond(const char *range, bool inside)
 	return buf.data;
 }
 
+/*
+ * Rows of equal created_at (the table has no key) are told apart by their
+ * whole content, so that the same data always gives the same document.
+ */
+#define QRY_TIE "pg_catalog.to_jsonb(a) DESC"
+
 /* one branch: the newest row of the agent and period meeting cond */
 static void
 qry_analytics_branch(StringInfo buf, const char *s, const char *cond)
 {
 	appendStringInfo(buf, "(SELECT a, a.created_at AS k FROM %s.ai_agent_analytics a "
 					 "WHERE a.agent_id" QRY_EQ "$1 AND a.period" QRY_EQ "$2 AND %s "
-					 "ORDER BY a.created_at DESC LIMIT 1) UNION ALL ", s, cond);
+					 "ORDER BY a.created_at DESC, " QRY_TIE " LIMIT 1) UNION ALL ", s, cond);
 }
 
 /*
@@ -386,7 +402,8 @@ qry_sql_agent_analytics(const char *s, const char *range)
 		qry_analytics_branch(&buf, s, "a.created_at IS NOT NULL");
 	appendStringInfo(&buf, "(SELECT a, a.created_at AS k FROM %s.ai_agent_analytics a "
 					 "WHERE a.agent_id" QRY_EQ "$1 AND a.period" QRY_EQ "$2 AND a.created_at IS NULL "
-					 "LIMIT 1)) r ORDER BY r.k DESC NULLS LAST LIMIT 1", s);
+					 "ORDER BY " QRY_TIE " LIMIT 1)) r "
+					 "ORDER BY r.k DESC NULLS LAST, pg_catalog.to_jsonb(r.a) DESC LIMIT 1", s);
 	return buf.data;
 }
 
@@ -595,10 +612,27 @@ qry_store(const char *key, Jsonb *doc, const Oid *deps, int ndeps,
  * ----------------------------------------------------------------
  */
 
+/*
+ * A jsonb datum of an SPI result as a complete, untoasted copy in cxt.  A
+ * document shorter than 127 bytes comes out of the result tuple with a
+ * short varlena header; detoasting it in SPI's context (DatumGetJsonbP)
+ * would leave the caller a pointer into memory SPI_finish() frees.
+ */
+static Jsonb *
+qry_copy_doc(Datum d, MemoryContext cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	Jsonb	   *doc = DatumGetJsonbPCopy(d);
+
+	MemoryContextSwitchTo(old);
+	return doc;
+}
+
 /* run a one-document query; the result is copied to the caller's context */
 static Jsonb *
 qry_run_one(QryKind kind, Oid nsp, Datum *args)
 {
+	MemoryContext caller = CurrentMemoryContext;
 	Jsonb	   *result = NULL;
 	bool		isnull;
 	Datum		d;
@@ -614,7 +648,7 @@ qry_run_one(QryKind kind, Oid nsp, Datum *args)
 	{
 		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 		if (!isnull)
-			result = DatumGetJsonbP(SPI_datumTransfer(d, false, -1));
+			result = qry_copy_doc(d, caller);
 	}
 	SPI_finish();
 	return result;
@@ -754,6 +788,7 @@ qry_users_compute(HTAB *htab, QryUserEntry **order, int n, int misses, Oid nsp)
 	ArrayType  *arr;
 	Datum		args[1];
 	int			ret;
+	MemoryContext caller = CurrentMemoryContext;
 
 	for (int i = 0; i < n; i++)
 		if (!order[i]->resolved)
@@ -776,7 +811,7 @@ qry_users_compute(HTAB *htab, QryUserEntry **order, int n, int misses, Oid nsp)
 		QryUserEntry *e = hash_search(htab, DatumGetUUIDP(id), HASH_FIND, NULL);
 
 		if (e != NULL && !isnull)
-			e->doc = DatumGetJsonbP(SPI_datumTransfer(doc, false, -1));
+			e->doc = qry_copy_doc(doc, caller);
 	}
 	SPI_finish();
 }

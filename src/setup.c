@@ -182,6 +182,23 @@ static const SetupTable setup_tables[] = {
 		" PARTITION BY RANGE (created_at)"},
 };
 
+/* The foreign keys of the platform tables, as their CREATE TABLE makes them. */
+typedef struct SetupForeignKey
+{
+	const char *table;
+	const char *column;
+	const char *reftable;
+	const char *action;			/* " ON DELETE CASCADE" or "" */
+} SetupForeignKey;
+
+static const SetupForeignKey setup_foreign_keys[] = {
+	{"generated_apps", "user_id", "users", " ON DELETE CASCADE"},
+	{"payments", "user_id", "users", ""},
+	{"voice_commands", "user_id", "users", " ON DELETE CASCADE"},
+	{"ai_agents", "user_id", "users", " ON DELETE CASCADE"},
+	{"ai_agent_tasks", "agent_id", "ai_agents", " ON DELETE CASCADE"},
+};
+
 static void setup_internal(const char *schema, SetupOut *out);
 static Oid	setup_check_schema(const char *schema);
 static void setup_check_table(Oid nsp, const char *schema, const char *table);
@@ -189,6 +206,8 @@ static void setup_check_column(Oid relid, const char *schema,
 							   const SetupColumn *col);
 static void setup_record_schema(const char *schema, SetupOut *out);
 static void setup_create_tables(Oid nsp, const char *schema, SetupOut *out);
+static void setup_restore_foreign_key(Oid nsp, const char *schema,
+									  const SetupForeignKey *fk, SetupOut *out);
 static void setup_partitioning(Oid nsp, const char *schema, SetupOut *out);
 static bool setup_is_range_on_created_at(Oid relid);
 static bool setup_is_managed(Oid relid);
@@ -396,16 +415,77 @@ setup_record_schema(const char *schema, SetupOut *out)
 static void
 setup_create_tables(Oid nsp, const char *schema, SetupOut *out)
 {
+	bool		created[lengthof(setup_tables)];
 	int			i;
 
 	for (i = 0; i < lengthof(setup_tables); i++)
 	{
+		created[i] = false;
 		if (OidIsValid(get_relname_relid(setup_tables[i].name, nsp)))
 			continue;
 		setup_spi(psprintf(setup_tables[i].ddl, schema), SPI_OK_UTILITY);
 		setup_emit(out, "created table %s.%s", schema,
 				   quote_identifier(setup_tables[i].name));
+		created[i] = true;
 	}
+	for (i = 0; i < lengthof(setup_foreign_keys); i++)
+	{
+		const SetupForeignKey *fk = &setup_foreign_keys[i];
+		int			t;
+
+		for (t = 0; t < lengthof(setup_tables); t++)
+			if (strcmp(setup_tables[t].name, fk->reftable) == 0 && created[t])
+				setup_restore_foreign_key(nsp, schema, fk, out);
+	}
+}
+
+/*
+ * A referenced table setup() has just created (again, e.g. after DROP TABLE
+ * users CASCADE, which took the foreign keys of the tables referencing it
+ * along): an existing referencing table without a foreign key to it gets
+ * one back, NOT VALID since its rows may now refer to nothing; new rows are
+ * checked.  The line says how to check the existing ones.
+ */
+static void
+setup_restore_foreign_key(Oid nsp, const char *schema,
+						  const SetupForeignKey *fk, SetupOut *out)
+{
+	Oid			relid = get_relname_relid(fk->table, nsp);
+	Oid			refid = get_relname_relid(fk->reftable, nsp);
+	Oid			argtypes[2] = {OIDOID, OIDOID};
+	Datum		args[2];
+	const char *table = quote_identifier(fk->table);
+	bool		isnull;
+
+	if (!OidIsValid(relid) || !OidIsValid(refid))
+		return;
+	args[0] = ObjectIdGetDatum(relid);
+	args[1] = ObjectIdGetDatum(refid);
+
+	if (SPI_execute_with_args("SELECT pg_catalog.pg_has_role(c.relowner, 'USAGE')"
+							  "  FROM pg_catalog.pg_class c"
+							  " WHERE c.oid OPERATOR(pg_catalog.=) $1 AND NOT EXISTS ("
+							  "	SELECT FROM pg_catalog.pg_constraint"
+							  "	 WHERE conrelid OPERATOR(pg_catalog.=) $1"
+							  "	   AND confrelid OPERATOR(pg_catalog.=) $2"
+							  "	   AND contype OPERATOR(pg_catalog.=) 'f')",
+							  2, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_constraint");
+	if (SPI_processed == 0)
+		return;
+	if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+	{
+		setup_emit(out, "foreign key %s.%s (%s) -> %s is missing: only the table's owner can add it",
+				   schema, table, quote_identifier(fk->column), quote_identifier(fk->reftable));
+		return;
+	}
+	setup_spi(psprintf("ALTER TABLE %s.%s ADD FOREIGN KEY (%s) REFERENCES %s.%s (id)%s NOT VALID",
+					   schema, table, quote_identifier(fk->column),
+					   schema, quote_identifier(fk->reftable), fk->action),
+			  SPI_OK_UTILITY);
+	setup_emit(out, "added foreign key %s.%s (%s) -> %s NOT VALID: existing rows are not checked, "
+			   "ALTER TABLE ... VALIDATE CONSTRAINT checks them",
+			   schema, table, quote_identifier(fk->column), quote_identifier(fk->reftable));
 }
 
 /*

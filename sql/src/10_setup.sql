@@ -301,6 +301,82 @@ BEGIN
 END
 $$;
 
+-- The name a new index of a rebuilt tree gets on rel: the recommended name
+-- (on a partition, its name and the suffix), made free.
+CREATE FUNCTION cognomega._fresh_index_name(rel regclass, top regclass,
+											top_name name, suffix text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT format('%I.%I', n.nspname,
+			  cognomega._free_relname(c.relnamespace,
+									  CASE WHEN rel = top THEN top_name::text
+										   ELSE c.relname || '_' || suffix END))
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.oid = rel
+$$;
+
+-- The statements that build a whole new tree of one recommended index on a
+-- partitioned table, beside the existing one: each leaf partition's index
+-- CONCURRENTLY, then each partitioned level's ON ONLY and the ATTACH of its
+-- children's new indexes (the last ATTACH makes it valid).
+CREATE FUNCTION cognomega._fresh_partitioned_index_ddl(rel regclass, top regclass,
+													   top_name name, suffix text,
+													   cols name[], descs bool[],
+													   pred text)
+RETURNS SETOF text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	myname text := cognomega._fresh_index_name(rel, top, top_name, suffix);
+	child regclass;
+BEGIN
+	IF (SELECT relkind FROM pg_class WHERE oid = rel) <> 'p' THEN
+		RETURN NEXT cognomega._create_index_sql(rel, (parse_ident(myname))[2],
+						cols, descs, pred, true, false);
+		RETURN;
+	END IF;
+	FOR child IN SELECT inhrelid::regclass FROM pg_inherits
+				  WHERE inhparent = rel ORDER BY inhrelid::regclass::text
+	LOOP
+		RETURN QUERY SELECT * FROM cognomega._fresh_partitioned_index_ddl(
+			child, top, top_name, suffix, cols, descs, pred);
+	END LOOP;
+	RETURN NEXT cognomega._create_index_sql(rel, (parse_ident(myname))[2],
+					cols, descs, pred, false, true);
+	FOR child IN SELECT inhrelid::regclass FROM pg_inherits
+				  WHERE inhparent = rel ORDER BY inhrelid::regclass::text
+	LOOP
+		RETURN NEXT format('ALTER INDEX %s ATTACH PARTITION %s', myname,
+						   cognomega._fresh_index_name(child, top, top_name, suffix));
+	END LOOP;
+END
+$$;
+
+-- Whether a recommended index on a partitioned table is invalid although
+-- nothing is left to build or attach: PostgreSQL validates a partitioned
+-- index only on an actual ATTACH, so an ON ONLY index whose last ATTACH
+-- never ran (its partition dropped or detached since, a run interrupted)
+-- stays invalid for good.  Only a new index heals it.
+CREATE FUNCTION cognomega._index_stuck_invalid(rel regclass, idx regclass,
+											   top_name name, cols name[],
+											   descs bool[], pred text)
+RETURNS bool
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT idx IS NOT NULL
+   AND (SELECT relkind FROM pg_class WHERE oid = rel) = 'p'
+   AND NOT cognomega._index_tree_valid(idx)
+   AND NOT EXISTS (
+		SELECT FROM cognomega._partitioned_index_ddl(rel, rel, top_name,
+				substr(top_name, length((SELECT relname FROM pg_class WHERE oid = rel)) + 2),
+				cols, descs, pred, false))
+$$;
+
 -- The statements that create the missing recommended indexes (and rebuild
 -- invalid ones), in order, for psql's \gexec on a live database.
 CREATE FUNCTION cognomega.missing_index_ddl(concurrently bool DEFAULT true)
@@ -320,6 +396,22 @@ BEGIN
 	LOOP
 		IF r.found IS NOT NULL AND cognomega._index_tree_valid(r.found) THEN
 			CONTINUE;
+		ELSIF cognomega._index_stuck_invalid(r.table_oid, r.found, r.index_name,
+											 r.columns, r.descending, r.predicate) THEN
+			-- a new tree beside it (CONCURRENTLY), then it goes; or the
+			-- plain way: drop it and build it again
+			IF $1 THEN
+				RETURN QUERY SELECT * FROM cognomega._fresh_partitioned_index_ddl(
+					r.table_oid, r.table_oid, r.index_name,
+					substr(r.index_name, length(r.relname) + 2),
+					r.columns, r.descending, r.predicate);
+				RETURN NEXT format('DROP INDEX %s', r.found);
+			ELSE
+				RETURN NEXT format('DROP INDEX %s', r.found);
+				RETURN NEXT cognomega._create_index_sql(r.table_oid,
+								(SELECT relname FROM pg_class WHERE oid = r.found),
+								r.columns, r.descending, r.predicate, false, false);
+			END IF;
 		ELSIF r.relkind = 'p' AND ($1 OR r.found IS NOT NULL) THEN
 			RETURN QUERY SELECT * FROM cognomega._partitioned_index_ddl(
 				r.table_oid, r.table_oid, r.index_name,
@@ -340,21 +432,39 @@ COMMENT ON FUNCTION cognomega.missing_index_ddl(bool) IS
 
 -- What setup() runs for the missing recommended indexes: one plain CREATE
 -- INDEX each (on a partitioned table PostgreSQL builds the partitions'
--- indexes too), with the line setup() reports.
+-- indexes too), with the line setup() reports.  A partitioned index that
+-- is invalid with nothing left to attach is dropped and built again.
 CREATE FUNCTION cognomega._setup_index_ddl(OUT stmt text, OUT line text)
 RETURNS SETOF record
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT cognomega._create_index_sql(p.table_oid, n.name, p.columns,
-								   p.descending, p.predicate, false, false),
-	   format('created index %I on %s', n.name, p.table_oid)
-  FROM cognomega._recommended_in_place() p
-  JOIN pg_class c ON c.oid = p.table_oid
-  CROSS JOIN LATERAL (SELECT cognomega._free_relname(c.relnamespace,
-													 p.index_name) AS name) n
- WHERE p.found IS NULL
- ORDER BY p.ord
+SELECT x.stmt, x.line
+  FROM (
+	SELECT p.ord, 1 AS step,
+		   cognomega._create_index_sql(p.table_oid, n.name, p.columns,
+									   p.descending, p.predicate, false, false) AS stmt,
+		   format('created index %I on %s', n.name, p.table_oid) AS line
+	  FROM cognomega._recommended_in_place() p
+	  JOIN pg_class c ON c.oid = p.table_oid
+	  CROSS JOIN LATERAL (SELECT cognomega._free_relname(c.relnamespace,
+														 p.index_name) AS name) n
+	 WHERE p.found IS NULL
+	UNION ALL
+	SELECT p.ord, d.step, d.stmt, d.line
+	  FROM cognomega._recommended_in_place() p
+	  JOIN pg_class ic ON ic.oid = p.found
+	  CROSS JOIN LATERAL (VALUES
+		(1, format('DROP INDEX %s', p.found),
+		 format('dropped invalid index %s on %s: its partitions'' indexes are all attached, so PostgreSQL never validates it',
+				p.found, p.table_oid)),
+		(2, cognomega._create_index_sql(p.table_oid, ic.relname, p.columns,
+										p.descending, p.predicate, false, false),
+		 format('created index %I on %s', ic.relname, p.table_oid))) d(step, stmt, line)
+	 WHERE cognomega._index_stuck_invalid(p.table_oid, p.found, p.index_name,
+										  p.columns, p.descending, p.predicate)
+  ) x
+ ORDER BY x.ord, x.step
 $$;
 
 -- Creates the missing platform tables and recommended indexes in

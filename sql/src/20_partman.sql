@@ -25,7 +25,13 @@ COMMENT ON COLUMN cognomega.part_config.time_zone IS
 	'zone in which timestamptz partition bounds are computed, whatever the session TimeZone';
 COMMENT ON COLUMN cognomega.part_config.maintenance_interval IS
 	'how often the worker maintains this parent; NULL means cognomega.maintenance_interval';
-SELECT pg_catalog.pg_extension_config_dump('cognomega.part_config', '');
+-- Only rows whose parent exists are dumped: pg_dump writes a regclass that
+-- names no table as a bare number, which a restore would resolve to
+-- whatever table has that OID there (issue 22).  A dumped row names its
+-- parent schema-qualified and comes back to the table of that name.
+SELECT pg_catalog.pg_extension_config_dump('cognomega.part_config',
+	'WHERE EXISTS (SELECT FROM pg_catalog.pg_class c'
+	' WHERE c.oid OPERATOR(pg_catalog.=) parent::pg_catalog.oid)');
 REVOKE ALL ON cognomega.part_config FROM PUBLIC;
 -- every column but last_error (an error can quote a row): each owner reads
 -- its parents' messages in partition_status.needs_attention, pg_monitor all
@@ -33,6 +39,27 @@ GRANT SELECT (parent, control, part_interval, premake, retention, retention_keep
 	time_zone, maintenance_interval, last_maintenance, created_at)
 	ON cognomega.part_config TO PUBLIC;
 GRANT SELECT ON cognomega.part_config TO pg_monitor;
+
+-- A row inserted for a parent already registered replaces that row, so that
+-- the COPY of a restore (whose rows are the dumped configuration) never
+-- fails on the primary key because the parent was registered in the target
+-- first (stats_history by a stats run, or by hand).  Enabled ALWAYS: also
+-- under session_replication_role = replica.
+CREATE FUNCTION cognomega._part_config_replace()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	DELETE FROM cognomega.part_config c
+	 WHERE c.parent OPERATOR(pg_catalog.=) NEW.parent;
+	RETURN NEW;
+END
+$$;
+REVOKE ALL ON FUNCTION cognomega._part_config_replace() FROM PUBLIC;
+CREATE TRIGGER part_config_replace BEFORE INSERT ON cognomega.part_config
+	FOR EACH ROW EXECUTE FUNCTION cognomega._part_config_replace();
+ALTER TABLE cognomega.part_config ENABLE ALWAYS TRIGGER part_config_replace;
 
 -- A managed parent that is dropped is forgotten.  Should the trigger not
 -- fire (disabled), run_maintenance() reports the missing parent with a
@@ -55,9 +82,12 @@ END
 $$;
 REVOKE ALL ON FUNCTION cognomega.part_config_forget_dropped() FROM PUBLIC;
 
+-- Every command tag: a table can also go with DROP TYPE/DOMAIN/OPERATOR
+-- CLASS/EXTENSION/SERVER ... CASCADE.  ENABLE ALWAYS: also under
+-- session_replication_role = replica.
 CREATE EVENT TRIGGER cognomega_forget_dropped_parents ON sql_drop
-	WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
 	EXECUTE FUNCTION cognomega.part_config_forget_dropped();
+ALTER EVENT TRIGGER cognomega_forget_dropped_parents ENABLE ALWAYS;
 
 -- Bounds of timestamptz keys are computed in UTC ...
 CREATE FUNCTION cognomega.create_parent(parent pg_catalog.regclass, control text,

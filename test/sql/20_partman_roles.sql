@@ -75,7 +75,7 @@ ROLLBACK;
 -- dropped parents disabled): a WARNING for it, the others are maintained
 ALTER EVENT TRIGGER cognomega_forget_dropped_parents DISABLE;
 DROP TABLE mine2;
-ALTER EVENT TRIGGER cognomega_forget_dropped_parents ENABLE;
+ALTER EVENT TRIGGER cognomega_forget_dropped_parents ENABLE ALWAYS;
 UPDATE cognomega.part_config SET premake = 3 WHERE parent = 'mine'::regclass;
 SET client_min_messages = error;	-- the WARNING names an OID
 SELECT action, count(*) FROM cognomega.run_maintenance() WHERE parent = 'mine'::regclass GROUP BY action;

@@ -104,7 +104,11 @@ $node->safe_psql('postgres', q{
 });
 my $doomed = $node->safe_psql('postgres', q{SELECT 'doomed'::regclass::oid});
 # behind our back: without the event trigger that forgets dropped parents
-$node->safe_psql('postgres', 'SET session_replication_role = replica; DROP TABLE doomed');
+$node->safe_psql('postgres', q{
+	ALTER EVENT TRIGGER cognomega_forget_dropped_parents DISABLE;
+	DROP TABLE doomed;
+	ALTER EVENT TRIGGER cognomega_forget_dropped_parents ENABLE ALWAYS;
+});
 wait_for(q{SELECT last_status = 'error' AND last_error LIKE '%does not exist%'
 			 FROM cognomega.job_status WHERE database = 'postgres' AND job = 'partition_maintenance'},
 	'a parent dropped behind our back: its error is in job_status');

@@ -1,7 +1,8 @@
 # On a hot standby the workers run but no job writes: stats and
 # partition_maintenance are skipped (last_status 'skipped'), cache_sweep runs;
 # run_job of a writing job says so instead of failing.  After promotion the
-# jobs write.
+# jobs write, partition maintenance within seconds even with an hour between
+# its runs (issue 22).
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -26,6 +27,8 @@ ok($primary->poll_query_until('postgres',
 $primary->backup('bk');
 my $standby = PostgreSQL::Test::Cluster->new('standby');
 $standby->init_from_backup($primary, 'bk', has_streaming => 1);
+# an hour between maintenance runs: after promotion it must not wait that long
+$standby->append_conf('postgresql.conf', "cognomega.maintenance_interval = 3600\n");
 $standby->start;
 
 ok($standby->poll_query_until('postgres',
@@ -41,6 +44,10 @@ is($standby->safe_psql('postgres', q{SELECT cognomega.run_job('stats')}),
 is($standby->safe_psql('postgres',
 		q{SELECT count(*) FROM cognomega.job_status WHERE last_error IS NOT NULL}),
 	'0', 'no job failed on the standby');
+is($standby->safe_psql('postgres',
+		q{SELECT next_run <= last_start + interval '1 minute' FROM cognomega.job_status
+		   WHERE job = 'partition_maintenance'}),
+	't', 'a run skipped in recovery is retried soon, not an interval later');
 
 $primary->stop;
 $standby->promote;
@@ -48,6 +55,10 @@ my $n = $standby->safe_psql('postgres', 'SELECT count(*) FROM cognomega.stats_hi
 ok($standby->poll_query_until('postgres',
 		"SELECT count(*) > $n FROM cognomega.stats_history"),
 	'after promotion the stats job writes');
+ok($standby->poll_query_until('postgres',
+		q{SELECT last_status = 'ok' FROM cognomega.job_status
+		   WHERE job = 'partition_maintenance'}),
+	'after promotion partition maintenance runs soon, not an interval later');
 
 $standby->stop;
 done_testing();
