@@ -853,8 +853,6 @@ cq_scan_output_type(CqScan *cx, Oid typid, int depth)
 		cx->cacheable = false;	/* its fields' types are not known here */
 		return;
 	}
-	if (base < FirstNormalObjectId)
-		return;
 	if (OidIsValid(elem = get_element_type(base)))
 		cq_scan_output_type(cx, elem, depth + 1);
 	else if (type_is_rowtype(base))
@@ -870,6 +868,23 @@ cq_scan_output_type(CqScan *cx, Oid typid, int depth)
 		cq_scan_output_type(cx, get_range_subtype(base), depth + 1);
 	else if (type_is_multirange(base))
 		cq_scan_output_type(cx, get_multirange_range(base), depth + 1);
+	else if (base < FirstNormalObjectId)
+	{
+		/*
+		 * A built-in type: jsonb.c uses no cast, but prints it with its output
+		 * function.  Those of date, time and money depend on settings the key
+		 * holds; the other non-immutable ones (regclass and the other reg*
+		 * types, aclitem) print names read from the catalogs at that moment,
+		 * which a RENAME, a DROP ROLE or a new relation earlier in the
+		 * search_path changes without touching the table that holds the OID.
+		 */
+		getTypeOutputInfo(base, &outfunc, &isvarlena);
+		if (outfunc != F_DATE_OUT && outfunc != F_TIMESTAMP_OUT &&
+			outfunc != F_TIMESTAMPTZ_OUT && outfunc != F_INTERVAL_OUT &&
+			outfunc != F_CASH_OUT &&
+			func_volatile(outfunc) != PROVOLATILE_IMMUTABLE)
+			cx->cacheable = false;
+	}
 	else if (find_coercion_pathway(JSONOID, base, COERCION_EXPLICIT,
 								   &castfunc) == COERCION_PATH_FUNC &&
 			 OidIsValid(castfunc))
