@@ -43,7 +43,74 @@ SELECT stores AS s0 FROM cognomega.cache_stats \gset
 SELECT cognomega.cached_query('SELECT d, t, i, m FROM stamps') IS NOT NULL AS ran;
 SELECT stores - :s0 AS stored FROM cognomega.cache_stats;
 
+-- 2. DDL that changes nothing, or only the caller's temporary objects,
+-- invalidates nothing (issue 21 item 3): a role without any privilege used
+-- to wipe every query entry of the database with a GRANT that grants nothing
+-- (a warning), ALTER DEFAULT PRIVILEGES, its own password, a cast,
+-- collation, conversion or text search configuration on temporary objects,
+-- a GRANT on its temporary function, or an empty prepared transaction.
+CREATE ROLE cache_rvc_plain;
+-- the session's temporary schema first: it is part of the search_path key
+CREATE TEMP TABLE rvc_first_temp (a int);
+CREATE TABLE vic (a int);
+INSERT INTO vic VALUES (1), (2);
+SELECT cognomega.cached_query('SELECT count(*) AS n FROM cache_rvc.vic') AS filled;
+SELECT hits AS h0 FROM cognomega.cache_stats \gset
+SET ROLE cache_rvc_plain;
+GRANT ALL ON SCHEMA public TO PUBLIC;
+GRANT USAGE ON LANGUAGE plpgsql TO cache_rvc_plain;
+GRANT USAGE ON TYPE int4 TO PUBLIC;
+GRANT EXECUTE ON FUNCTION lower(text) TO PUBLIC;
+REVOKE EXECUTE ON FUNCTION lower(text) FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC;
+ALTER ROLE cache_rvc_plain PASSWORD 'not-used';
+CREATE DOMAIN pg_temp.rvc_d AS int;
+CREATE CAST (pg_temp.rvc_d AS text) WITH INOUT;
+GRANT USAGE ON DOMAIN pg_temp.rvc_d TO PUBLIC;
+CREATE COLLATION pg_temp.rvc_c (locale = 'C');
+CREATE CONVERSION pg_temp.rvc_cv FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;
+CREATE TEXT SEARCH CONFIGURATION pg_temp.rvc_tc (COPY = simple);
+CREATE FUNCTION pg_temp.rvc_f() RETURNS int LANGUAGE sql AS 'SELECT 1';
+GRANT EXECUTE ON FUNCTION pg_temp.rvc_f() TO PUBLIC;
+DROP CAST (pg_temp.rvc_d AS text);
+DROP COLLATION pg_temp.rvc_c;
+BEGIN;
+PREPARE TRANSACTION 'cache_rvc_empty';
+COMMIT PREPARED 'cache_rvc_empty';
+BEGIN;
+PREPARE TRANSACTION 'cache_rvc_empty2';
+ROLLBACK PREPARED 'cache_rvc_empty2';
+RESET ROLE;
+SELECT cognomega.cached_query('SELECT count(*) AS n FROM cache_rvc.vic') AS still;
+SELECT hits - :h0 AS served_from_cache FROM cognomega.cache_stats;
+-- what changes something still invalidates
+GRANT USAGE ON SCHEMA cache_rvc TO cache_rvc_plain;
+SELECT hits AS h0 FROM cognomega.cache_stats \gset
+SELECT cognomega.cached_query('SELECT count(*) AS n FROM cache_rvc.vic') AS after_grant;
+SELECT hits - :h0 AS served_from_cache FROM cognomega.cache_stats;
+-- a prepared write is seen after COMMIT PREPARED, also under a GID an empty
+-- prepared transaction used before, and when a PREPARE under a GID in use fails
+BEGIN;
+PREPARE TRANSACTION 'cache_rvc_g';
+ROLLBACK PREPARED 'cache_rvc_g';
+BEGIN;
+INSERT INTO vic VALUES (3);
+PREPARE TRANSACTION 'cache_rvc_g';
+SELECT cognomega.cached_query('SELECT count(*) AS n FROM cache_rvc.vic') AS before_commit;
+COMMIT PREPARED 'cache_rvc_g';
+SELECT cognomega.cached_query('SELECT count(*) AS n FROM cache_rvc.vic') AS after_commit;
+BEGIN;
+INSERT INTO vic VALUES (4);
+PREPARE TRANSACTION 'cache_rvc_h';
+BEGIN;
+PREPARE TRANSACTION 'cache_rvc_h';
+SELECT cognomega.cached_query('SELECT count(*) AS n FROM cache_rvc.vic') AS before_commit;
+COMMIT PREPARED 'cache_rvc_h';
+SELECT cognomega.cached_query('SELECT count(*) AS n FROM cache_rvc.vic') AS after_commit;
+
 -- cleanup
 RESET search_path;
 DROP SCHEMA cache_rvc CASCADE;
 DROP SCHEMA cache_rvc_front CASCADE;
+DROP OWNED BY cache_rvc_plain;
+DROP ROLE cache_rvc_plain;
