@@ -108,6 +108,22 @@ SELECT cognomega.cached_query('SELECT count(*) AS n FROM cache_rvc.vic') AS befo
 COMMIT PREPARED 'cache_rvc_h';
 SELECT cognomega.cached_query('SELECT count(*) AS n FROM cache_rvc.vic') AS after_commit;
 
+-- 3. a table's row type as another table's column type: what the column
+-- prints follows ALTER TABLE of the first table, which invalidates only the
+-- first table's entries; it is a dependency of the query now.
+CREATE TABLE inner_t (a int);
+CREATE TABLE outer_t (c inner_t, cs inner_t[]);
+INSERT INTO outer_t VALUES (ROW(1), ARRAY[ROW(2)::inner_t]);
+SELECT cognomega.cached_query('SELECT c, cs FROM outer_t') AS before_alter;
+ALTER TABLE inner_t RENAME COLUMN a TO x;
+SELECT cognomega.cached_query('SELECT c, cs FROM outer_t') AS after_rename;
+ALTER TABLE inner_t ADD COLUMN b int;
+SELECT cognomega.cached_query('SELECT c, cs FROM outer_t') AS after_add,
+       (SELECT to_jsonb(o) FROM outer_t o) AS plain;
+SELECT hits AS h0 FROM cognomega.cache_stats \gset
+SELECT cognomega.cached_query('SELECT c, cs FROM outer_t') IS NOT NULL AS ran;
+SELECT hits - :h0 AS served_from_cache FROM cognomega.cache_stats;
+
 -- cleanup
 RESET search_path;
 DROP SCHEMA cache_rvc CASCADE;
