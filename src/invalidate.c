@@ -66,7 +66,12 @@
  * PREPARE TRANSACTION forgets the write set (nothing is visible yet);
  * COMMIT PREPARED, from any session and even after a restart, holds the
  * database epoch pending while it runs and bumps it afterwards: a blunt,
- * rare, full invalidation of the database.
+ * rare, full invalidation of the database.  Unless the transaction wrote
+ * nothing: a PREPARE with an empty write set records (database, GID) as
+ * clean in shared memory, after it succeeded and while this backend still
+ * holds the GID, and its COMMIT PREPARED then invalidates nothing (else any
+ * role could wipe the database's entries with an empty prepared
+ * transaction).  A restart forgets the records: the epoch again.
  *
  * Locking contract: no locks.  Slots are pg_atomic variables; the write set
  * is backend-local.  Catalog lookups (partition root) happen only when a
