@@ -719,6 +719,7 @@ typedef struct CqScan
 	int			view_depth;		/* > 0: inside a view's expansion */
 	List	   *funcs;
 	List	   *nsps;
+	List	   *rowrels;		/* relations whose row type a value has */
 } CqScan;
 
 static bool cq_scan_walker(Node *node, CqScan *cx);
@@ -743,6 +744,22 @@ cq_temp_object(int cacheid, Oid oid)
 		nsp = ((Form_pg_operator) GETSTRUCT(tup))->oprnamespace;
 	ReleaseSysCache(tup);
 	return OidIsValid(nsp) && isAnyTempNamespace(nsp);
+}
+
+/*
+ * A value of a relation's row type (a column of another table, a field
+ * selection): what it prints, or whether its field exists, changes with an
+ * ALTER TABLE of that relation, which invalidates that relation's entries
+ * only.  The relation becomes a dependency.  (A composite type's ALTER TYPE
+ * invalidates the database.)
+ */
+static void
+cq_note_rowtype(CqScan *cx, Oid typid)
+{
+	Oid			relid = get_typ_typrelid(getBaseType(typid));
+
+	if (OidIsValid(relid) && get_rel_relkind(relid) != RELKIND_COMPOSITE_TYPE)
+		cx->rowrels = list_append_unique_oid(cx->rowrels, relid);
 }
 
 static void
@@ -853,14 +870,13 @@ cq_scan_output_type(CqScan *cx, Oid typid, int depth)
 		cx->cacheable = false;	/* its fields' types are not known here */
 		return;
 	}
-	if (base < FirstNormalObjectId)
-		return;
 	if (OidIsValid(elem = get_element_type(base)))
 		cq_scan_output_type(cx, elem, depth + 1);
 	else if (type_is_rowtype(base))
 	{
 		TupleDesc	desc = lookup_rowtype_tupdesc(base, -1);
 
+		cq_note_rowtype(cx, base);
 		for (int i = 0; i < desc->natts; i++)
 			if (!TupleDescAttr(desc, i)->attisdropped)
 				cq_scan_output_type(cx, TupleDescAttr(desc, i)->atttypid, depth + 1);
@@ -870,6 +886,23 @@ cq_scan_output_type(CqScan *cx, Oid typid, int depth)
 		cq_scan_output_type(cx, get_range_subtype(base), depth + 1);
 	else if (type_is_multirange(base))
 		cq_scan_output_type(cx, get_multirange_range(base), depth + 1);
+	else if (base < FirstNormalObjectId)
+	{
+		/*
+		 * A built-in type: jsonb.c uses no cast, but prints it with its output
+		 * function.  Those of date, time and money depend on settings the key
+		 * holds; the other non-immutable ones (regclass and the other reg*
+		 * types, aclitem) print names read from the catalogs at that moment,
+		 * which a RENAME, a DROP ROLE or a new relation earlier in the
+		 * search_path changes without touching the table that holds the OID.
+		 */
+		getTypeOutputInfo(base, &outfunc, &isvarlena);
+		if (outfunc != F_DATE_OUT && outfunc != F_TIMESTAMP_OUT &&
+			outfunc != F_TIMESTAMPTZ_OUT && outfunc != F_INTERVAL_OUT &&
+			outfunc != F_CASH_OUT &&
+			func_volatile(outfunc) != PROVOLATILE_IMMUTABLE)
+			cx->cacheable = false;
+	}
 	else if (find_coercion_pathway(JSONOID, base, COERCION_EXPLICIT,
 								   &castfunc) == COERCION_PATH_FUNC &&
 			 OidIsValid(castfunc))
@@ -983,6 +1016,13 @@ cq_scan_walker(Node *node, CqScan *cx)
 			break;
 		case T_RowExpr:
 			cq_scan_type(cx, ((RowExpr *) node)->row_typeid);
+			cq_note_rowtype(cx, ((RowExpr *) node)->row_typeid);
+			break;
+		case T_FieldSelect:
+			cq_note_rowtype(cx, exprType((Node *) ((FieldSelect *) node)->arg));
+			break;
+		case T_FieldStore:
+			cq_note_rowtype(cx, ((FieldStore *) node)->resulttype);
 			break;
 		default:
 			break;
@@ -1003,10 +1043,41 @@ cq_oid_array(List *l, int *n)
 	return a;
 }
 
+/* more dependencies (not part of the key: the plan determines them) */
+static void
+cq_add_relids(CqPlan *cp, List *rels)
+{
+	Oid		   *relids;
+	int			n = cp->nrelids;
+
+	if (rels == NIL)
+		return;
+	relids = MemoryContextAlloc(TopMemoryContext,
+								sizeof(Oid) * (n + list_length(rels) + 1));
+	memcpy(relids, cp->relids, sizeof(Oid) * n);
+	for (int i = 0; i < list_length(rels); i++)
+	{
+		Oid			relid = list_nth_oid(rels, i);
+		bool		have = false;
+
+		for (int j = 0; j < n; j++)
+			have |= relids[j] == relid;
+		if (have)
+			continue;
+		relids[n++] = relid;
+		if (!cache_relation_storable(relid))
+			cp->cacheable = false;
+	}
+	qsort(relids, n, sizeof(Oid), cq_oid_cmp);
+	cq_free_mem(cp->relids);
+	cp->relids = relids;
+	cp->nrelids = n;
+}
+
 static void
 cq_scan(CqPlan *cp, CachedPlanSource *ps)
 {
-	CqScan		cx = {true, 0, NIL, NIL};
+	CqScan		cx = {true, 0, NIL, NIL, NIL};
 	ListCell   *lc;
 
 	foreach(lc, ps->query_list)
@@ -1033,6 +1104,8 @@ cq_scan(CqPlan *cp, CachedPlanSource *ps)
 	}
 	if (!cx.cacheable)
 		cp->cacheable = false;
+	cq_add_relids(cp, cx.rowrels);
+	list_free(cx.rowrels);
 	cp->funcs = cq_oid_array(cx.funcs, &cp->nfuncs);
 	cp->nsps = cq_oid_array(cx.nsps, &cp->nnsps);
 	list_free(cx.funcs);

@@ -66,7 +66,12 @@
  * PREPARE TRANSACTION forgets the write set (nothing is visible yet);
  * COMMIT PREPARED, from any session and even after a restart, holds the
  * database epoch pending while it runs and bumps it afterwards: a blunt,
- * rare, full invalidation of the database.
+ * rare, full invalidation of the database.  Unless the transaction wrote
+ * nothing: a PREPARE with an empty write set records (database, GID) as
+ * clean in shared memory, after it succeeded and while this backend still
+ * holds the GID, and its COMMIT PREPARED then invalidates nothing (else any
+ * role could wipe the database's entries with an empty prepared
+ * transaction).  A restart forgets the records: the epoch again.
  *
  * Locking contract: no locks.  Slots are pg_atomic variables; the write set
  * is backend-local.  Catalog lookups (partition root) happen only when a
@@ -85,8 +90,12 @@
 #include "catalog/objectaccess.h"
 #include "catalog/partition.h"
 #include "catalog/pg_attrdef.h"
+#include "catalog/pg_cast.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_conversion.h"
+#include "catalog/pg_default_acl.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_operator.h"
@@ -95,16 +104,23 @@
 #include "catalog/pg_rewrite.h"
 #include "catalog/pg_statistic_ext.h"
 #include "catalog/pg_trigger.h"
+#include "catalog/pg_ts_config.h"
+#include "catalog/pg_ts_dict.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
+#include "parser/parse_func.h"
+#include "parser/parse_type.h"
 #include "parser/parsetree.h"
 #include "port/atomics.h"
 #include "replication/logicalworker.h"
 #include "storage/ipc.h"
 #include "storage/shmem.h"
+#include "storage/spin.h"
+#include "utils/acl.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -125,10 +141,25 @@ typedef struct InvalSlot
 	pg_atomic_uint32 pending;
 } InvalSlot;
 
+/*
+ * Prepared transactions that wrote nothing the cache tracks: their COMMIT
+ * PREPARED need not bump the database epoch.  Lost at a restart, when a
+ * COMMIT PREPARED bumps the epoch as before.
+ */
+#define INVAL_CLEAN_2PC		64
+
+typedef struct InvalClean2pc
+{
+	Oid			dbid;			/* InvalidOid: a free place */
+	char		gid[GIDSIZE];
+} InvalClean2pc;
+
 typedef struct InvalShared
 {
 	pg_atomic_uint64 clock;
 	InvalSlot	slots[INVAL_NSLOTS + 1];
+	slock_t		clean_lock;
+	InvalClean2pc clean[INVAL_CLEAN_2PC];
 } InvalShared;
 
 static InvalShared *inval_shared = NULL;
@@ -142,6 +173,9 @@ static bool inval_exit_registered = false;
 /* COMMIT PREPARED in progress: database epoch slot held pending */
 static bool inval_2pc_held = false;
 static uint32 inval_2pc_slot = 0;
+
+/* the GID of the PREPARE TRANSACTION being run, "" when none */
+static char inval_prepare_gid[GIDSIZE];
 
 /*
  * The utility statements being run, innermost last: true where the catalog
@@ -178,6 +212,9 @@ invalidate_shmem_startup(void)
 			pg_atomic_init_u64(&inval_shared->slots[i].generation, 0);
 			pg_atomic_init_u32(&inval_shared->slots[i].pending, 0);
 		}
+		SpinLockInit(&inval_shared->clean_lock);
+		for (int i = 0; i < INVAL_CLEAN_2PC; i++)
+			inval_shared->clean[i].dbid = InvalidOid;
 	}
 }
 
@@ -421,6 +458,22 @@ inval_utility_harmless(Node *node)
 		case T_AlterRoleSetStmt:	/* defaults for later sessions */
 		case T_DropRoleStmt:
 			return true;
+		case T_AlterRoleStmt:
+			{
+				/* a password, its expiry, a connection limit: no privilege */
+				ListCell   *lc;
+
+				foreach(lc, ((AlterRoleStmt *) node)->options)
+				{
+					DefElem    *d = lfirst_node(DefElem, lc);
+
+					if (strcmp(d->defname, "password") != 0 &&
+						strcmp(d->defname, "validUntil") != 0 &&
+						strcmp(d->defname, "connectionlimit") != 0)
+						return false;
+				}
+				return true;
+			}
 			/*
 			 * Not GRANT/REVOKE of a membership nor ALTER ROLE: they change
 			 * what a role may read or execute (hits re-check privileges as
@@ -640,6 +693,43 @@ inval_note_object(ObjectAccessType access, Oid classId, Oid objectId,
 			inval_catalog_row(classId, OperatorOidIndexId, Anum_pg_operator_oid,
 							  objectId, Anum_pg_operator_oprnamespace, &nsp, 0, NULL);
 			break;
+		case CollationRelationId:
+			inval_catalog_row(classId, CollationOidIndexId, Anum_pg_collation_oid,
+							  objectId, Anum_pg_collation_collnamespace, &nsp, 0, NULL);
+			break;
+		case ConversionRelationId:
+			inval_catalog_row(classId, ConversionOidIndexId, Anum_pg_conversion_oid,
+							  objectId, Anum_pg_conversion_connamespace, &nsp, 0, NULL);
+			break;
+		case TSConfigRelationId:
+			inval_catalog_row(classId, TSConfigOidIndexId, Anum_pg_ts_config_oid,
+							  objectId, Anum_pg_ts_config_cfgnamespace, &nsp, 0, NULL);
+			break;
+		case TSDictionaryRelationId:
+			inval_catalog_row(classId, TSDictionaryOidIndexId, Anum_pg_ts_dict_oid,
+							  objectId, Anum_pg_ts_dict_dictnamespace, &nsp, 0, NULL);
+			break;
+		case CastRelationId:
+			{
+				/* a cast from or to a temporary type is the session's */
+				Oid			src = InvalidOid;
+				Oid			dst = InvalidOid;
+				Oid			tnsp = InvalidOid;
+
+				if (inval_catalog_row(classId, CastOidIndexId, Anum_pg_cast_oid,
+									  objectId, Anum_pg_cast_castsource, &src,
+									  Anum_pg_cast_casttarget, &dst))
+					for (int i = 0; i < 2; i++)
+						if (inval_catalog_row(TypeRelationId, TypeOidIndexId,
+											  Anum_pg_type_oid, i ? dst : src,
+											  Anum_pg_type_typnamespace, &tnsp,
+											  0, NULL) &&
+							isAnyTempNamespace(tnsp))
+							nsp = tnsp;
+				break;
+			}
+		case DefaultAclRelationId:
+			return;				/* only objects created later: no entries */
 		default:
 			break;
 	}
@@ -689,6 +779,93 @@ inval_note_rangevar(RangeVar *rv)
 }
 
 /*
+ * GRANT/REVOKE that cannot change an answer: on objects no cached answer
+ * reads (languages, tablespaces, databases, foreign servers and wrappers,
+ * parameters, and large objects and sequences, which a query entry never
+ * reads), or on schemas, types or functions on which the caller holds no
+ * grant option (it grants or revokes nothing: PostgreSQL only warns).
+ */
+static bool
+inval_grant_harmless(GrantStmt *gs)
+{
+	switch (gs->objtype)
+	{
+		case OBJECT_LANGUAGE:
+		case OBJECT_TABLESPACE:
+		case OBJECT_DATABASE:
+		case OBJECT_FDW:
+		case OBJECT_FOREIGN_SERVER:
+		case OBJECT_PARAMETER_ACL:
+		case OBJECT_LARGEOBJECT:
+		case OBJECT_SEQUENCE:
+			return true;
+		case OBJECT_SCHEMA:
+		case OBJECT_TYPE:
+		case OBJECT_DOMAIN:
+		case OBJECT_FUNCTION:
+		case OBJECT_PROCEDURE:
+		case OBJECT_ROUTINE:
+			break;
+		default:
+			return false;
+	}
+	if (gs->targtype != ACL_TARGET_OBJECT || superuser())
+		return false;
+	for (int i = 0; i < list_length(gs->objects); i++)
+	{
+		Node	   *obj = list_nth(gs->objects, i);
+		Oid			oid;
+		AclMode		goptions;
+
+		if (gs->objtype == OBJECT_SCHEMA)
+		{
+			oid = get_namespace_oid(strVal(obj), true);
+			if (!OidIsValid(oid))
+				continue;		/* the statement fails */
+			goptions = pg_namespace_aclmask(oid, GetUserId(),
+											ACL_GRANT_OPTION_FOR(ACL_ALL_RIGHTS_SCHEMA),
+											ACLMASK_ANY);
+		}
+		else if (gs->objtype == OBJECT_FUNCTION ||
+				 gs->objtype == OBJECT_PROCEDURE ||
+				 gs->objtype == OBJECT_ROUTINE)
+		{
+			oid = LookupFuncWithArgs(gs->objtype, (ObjectWithArgs *) obj, true);
+			if (!OidIsValid(oid))
+				continue;
+			if (isAnyTempNamespace(get_func_namespace(oid)))
+				continue;		/* the session's own */
+			goptions = pg_proc_aclmask(oid, GetUserId(),
+									   ACL_GRANT_OPTION_FOR(ACL_ALL_RIGHTS_FUNCTION),
+									   ACLMASK_ANY);
+		}
+		else
+		{
+			oid = LookupTypeNameOid(NULL,
+									makeTypeNameFromNameList((List *) obj),
+									true);
+			if (!OidIsValid(oid))
+				continue;
+			{
+				Oid			tnsp = InvalidOid;
+
+				inval_catalog_row(TypeRelationId, TypeOidIndexId,
+								  Anum_pg_type_oid, oid,
+								  Anum_pg_type_typnamespace, &tnsp, 0, NULL);
+				if (isAnyTempNamespace(tnsp))
+					continue;	/* the session's own */
+			}
+			goptions = pg_type_aclmask(oid, GetUserId(),
+									   ACL_GRANT_OPTION_FOR(ACL_ALL_RIGHTS_TYPE),
+									   ACLMASK_ANY);
+		}
+		if (goptions != 0)
+			return false;
+	}
+	return true;
+}
+
+/*
  * DDL whose effect the object access hook reports: every object it creates,
  * alters or drops passes inval_note_object() (DROP, which finds nothing with
  * IF EXISTS, reports nothing).  Some name their relation as well, noted
@@ -725,6 +902,8 @@ inval_utility_by_objects(Node *node)
 			{
 				GrantStmt  *gs = (GrantStmt *) node;
 
+				if (inval_grant_harmless(gs))
+					return true;
 				/* privileges on relations are checked on every hit */
 				if (gs->objtype != OBJECT_TABLE ||
 					gs->targtype != ACL_TARGET_OBJECT)
@@ -753,10 +932,48 @@ inval_utility_by_objects(Node *node)
 		case T_AlterStatsStmt:
 		case T_AlterSeqStmt:
 		case T_AlterDefaultPrivilegesStmt:
+		case T_CreateCastStmt:
+		case T_CreateConversionStmt:
 			return true;
 		default:
 			return false;
 	}
+}
+
+/*
+ * The record of a clean prepared transaction of this database: forget it
+ * (returning whether there was one), or add it (when no place is free, it
+ * is not recorded: its COMMIT PREPARED bumps the epoch, which is safe).
+ */
+static bool
+inval_clean_2pc_take(const char *gid)
+{
+	bool		found = false;
+
+	SpinLockAcquire(&inval_shared->clean_lock);
+	for (int i = 0; i < INVAL_CLEAN_2PC; i++)
+		if (inval_shared->clean[i].dbid == MyDatabaseId &&
+			strcmp(inval_shared->clean[i].gid, gid) == 0)
+		{
+			inval_shared->clean[i].dbid = InvalidOid;
+			found = true;
+		}
+	SpinLockRelease(&inval_shared->clean_lock);
+	return found;
+}
+
+static void
+inval_clean_2pc_add(const char *gid)
+{
+	SpinLockAcquire(&inval_shared->clean_lock);
+	for (int i = 0; i < INVAL_CLEAN_2PC; i++)
+		if (inval_shared->clean[i].dbid == InvalidOid)
+		{
+			strlcpy(inval_shared->clean[i].gid, gid, GIDSIZE);
+			inval_shared->clean[i].dbid = MyDatabaseId;
+			break;
+		}
+	SpinLockRelease(&inval_shared->clean_lock);
 }
 
 /*
@@ -782,7 +999,14 @@ invalidate_utility_begin(PlannedStmt *pstmt)
 	{
 		TransactionStmt *ts = (TransactionStmt *) node;
 
+		if (ts->kind == TRANS_STMT_PREPARE)
+			strlcpy(inval_prepare_gid, ts->gid, GIDSIZE);
+		if (ts->kind == TRANS_STMT_ROLLBACK_PREPARED)
+			(void) inval_clean_2pc_take(ts->gid);
 		if (ts->kind != TRANS_STMT_COMMIT_PREPARED || inval_2pc_held)
+			return false;
+		/* a transaction that wrote nothing tracked changes nothing */
+		if (inval_clean_2pc_take(ts->gid))
 			return false;
 		inval_register_exit();
 		inval_2pc_slot = inval_db_epoch_slot();
@@ -880,8 +1104,26 @@ inval_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_COMMIT:
 			inval_drop_pending(true);
 			break;
-		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PRE_PREPARE:
+			/* an older record under this GID is not this transaction's */
+			if (inval_prepare_gid[0] != '\0')
+				(void) inval_clean_2pc_take(inval_prepare_gid);
+			break;
 		case XACT_EVENT_PREPARE:
+			/*
+			 * Prepared: nothing written, by a session whose writes all pass
+			 * the hooks (not logical replication's apply), is recorded as
+			 * clean.  Until the callback returns the GID stays locked by
+			 * this backend, so no COMMIT PREPARED can read the record early.
+			 */
+			if (inval_prepare_gid[0] != '\0' && inval_nwrites == 0 &&
+				!IsLogicalWorker())
+				inval_clean_2pc_add(inval_prepare_gid);
+			inval_prepare_gid[0] = '\0';
+			inval_drop_pending(false);
+			break;
+		case XACT_EVENT_ABORT:
+			inval_prepare_gid[0] = '\0';
 			inval_drop_pending(false);
 			break;
 		default:
