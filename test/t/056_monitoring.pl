@@ -90,6 +90,27 @@ put('/proc/self/cgroup', "0::/../../etc\n");
 put('/proc/meminfo', $meminfo);
 like(sys(), qr/meminfo/, 'a cgroup path with .. is not followed');
 
+# huge and negative numbers: unknown, never a wrapped or negative figure
+fresh_root();
+put('/proc/meminfo', "MemTotal: 9223372036854775807 kB\nMemAvailable: 1 kB\n");
+put('/proc/stat', "cpu  -100 0 50 1000 7 0 0 0 0 0\ncpu0 1 0 0 0 0 0 0 0 0 0\n");
+put('/proc/loadavg', "0.5");
+is(sys(), '- - - - - - 0.5', 'MemTotal too large for bytes, a negative /proc/stat field: NULL');
+put('/proc/stat', "cpu  18446744073709551615 18446744073709551615 50 1000 7 0 0 0 0 0\ncpu0 1 0 0 0 0 0 0 0 0 0\n");
+like(sys(), qr/^- - - \d\.\d+e\+1[5-7] 1 stat 0\.5$/, '/proc/stat fields near 2^64 do not wrap around');
+put('/proc/stat', "cpu  99999999999999999999999 0 50 1000 7 0 0 0 0 0\ncpu0 1 0 0 0 0 0 0 0 0 0\n");
+like(sys(), qr/^- - - - - - 0.5$/, 'a /proc/stat field past 2^64: NULL');
+# cgroup: a CPU quota of 2^63-1 per period, a memory.max below memory.current
+# (the kernel is reclaiming), files without a newline
+put('/proc/stat', $stat);
+put('/proc/self/cgroup', "0::/pg");
+put('/sys/fs/cgroup/pg/cpu.stat', "usage_usec 1000000");
+put('/sys/fs/cgroup/pg/cpu.max', "9223372036854775807 1");
+put('/sys/fs/cgroup/pg/memory.max', "1000");
+put('/sys/fs/cgroup/pg/memory.current', "5000");
+is(sys(), '1000 1000 cgroup 1 2 cgroup 0.5',
+	'a huge CPU quota leaves the CPUs online; usage above memory.max counts as the limit');
+
 my ($rc, $out, $err) = $node->psql('postgres',
 	"SET ROLE pg_monitor; SET cognomega.debug_sys_root = '/tmp'");
 like($err, qr/permission denied to set parameter/, 'debug_sys_root is for superusers');
