@@ -234,5 +234,13 @@ COMMENT ON TABLE cognomega.job_history IS
 
 SELECT pg_catalog.pg_extension_config_dump('cognomega.job_history', '');
 
+-- The history tables' own rows of part_config are not dumped: a worker (or
+-- run_job) that runs in the database while a dump is being restored
+-- registers them again, and the dumped rows would then collide with its
+-- (duplicate key: the restore fails).  The first run after a restore
+-- registers them, adopting their restored partitions.
+SELECT pg_catalog.pg_extension_config_dump('cognomega.part_config',
+	'WHERE parent OPERATOR(pg_catalog.<>) ALL (ARRAY[''cognomega.stats_history'', ''cognomega.job_history'']::pg_catalog.regclass[])');
+
 REVOKE ALL ON cognomega.job_history FROM PUBLIC;
 GRANT SELECT ON cognomega.job_history TO pg_monitor;
