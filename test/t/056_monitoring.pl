@@ -258,6 +258,16 @@ is($node->safe_psql('postgres', q{
 	  FROM cognomega.alerts WHERE kind = 'JOB_FAILING' AND resolved_at IS NULL}),
 	'JOB_FAILING partition_maintenance 3 3 WARNING', 'three failures in a row: JOB_FAILING');
 
+# a restart forgets the streak (shared memory), not the failing: until a run
+# succeeds or the threshold is reached again, the open alert stays
+$node->restart;
+$node->safe_psql('postgres', q{SELECT cognomega.run_job('stats')});
+$node->psql('postgres', q{SELECT cognomega.run_job('partition_maintenance')});
+$node->safe_psql('postgres', q{SELECT cognomega.run_job('stats')});
+is($node->safe_psql('postgres', q{
+	SELECT count(*) FROM cognomega.alerts WHERE kind = 'JOB_FAILING' AND resolved_at IS NULL}),
+	'1', 'after a restart, a job that has not succeeded since keeps JOB_FAILING open');
+
 $node->safe_psql('postgres', q{DROP EVENT TRIGGER no_tables});
 $node->safe_psql('postgres', q{SELECT cognomega.run_job('partition_maintenance')});
 $node->safe_psql('postgres', q{SELECT cognomega.run_job('stats')});
