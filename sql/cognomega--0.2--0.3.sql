@@ -182,7 +182,9 @@ GRANT SELECT ON cognomega.part_config TO pg_monitor;
 -- parents are forgotten on every command tag, also in replica mode.
 SELECT pg_catalog.pg_extension_config_dump('cognomega.part_config',
 	'WHERE EXISTS (SELECT FROM pg_catalog.pg_class c'
-	' WHERE c.oid OPERATOR(pg_catalog.=) parent::pg_catalog.oid)');
+	' WHERE c.oid OPERATOR(pg_catalog.=) parent::pg_catalog.oid)'
+	' AND parent OPERATOR(pg_catalog.<>) ALL (ARRAY[''cognomega.stats_history'','
+	' ''cognomega.job_history'']::pg_catalog.regclass[])');
 
 CREATE FUNCTION cognomega._part_config_replace()
 RETURNS trigger

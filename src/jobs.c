@@ -225,6 +225,11 @@ wk_step_in_subtransaction(WkStepFn fn, void *arg, WkResult *res,
 		edata = CopyErrorData();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		/* a cancel or statement_timeout stops the caller's statement */
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			ReThrowError(edata);
 		wk_note_error(res, what, edata->message);
 		if (res->sqlerrcode == 0)
 			res->sqlerrcode = edata->sqlerrcode;
@@ -237,7 +242,9 @@ wk_step_in_subtransaction(WkStepFn fn, void *arg, WkResult *res,
 
 /*
  * Run one step of a job.  isolate: in a session, catch its error (in a
- * subtransaction) instead of raising it.
+ * subtransaction) instead of raising it -- except a cancel or a
+ * statement_timeout (57014), re-thrown as partman's pm_in_subxact does, so
+ * that run_job stops as any statement would.
  */
 static void
 wk_step(WkMode mode, WkStepFn fn, void *arg, WkResult *res,

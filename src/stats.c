@@ -492,7 +492,7 @@ stats_late_parents(Datum managed)
  *	$5, $6		memory in use in percent (or -1) and its threshold
  *	$7, $8		CPU over the window in percent (or -1) and its threshold
  *	$9, $10		the jobs failing in a row, how many times, and $11 the
- *				threshold; $12 whether the jobs' runs are known here
+ *				threshold; $12 the jobs whose JOB_FAILING can be judged here
  * HIGH_MEMORY_USAGE and HIGH_CPU_USAGE are CRITICAL from 95 percent.
  */
 #define STATS_ALERTS \
@@ -541,7 +541,7 @@ stats_late_parents(Datum managed)
 	"      AND (al.kind <> 'LOW_CACHE_HIT_RATE' OR $1 OPERATOR(pg_catalog.>=) 0::float8)" \
 	"      AND (al.kind <> 'HIGH_MEMORY_USAGE' OR $5 OPERATOR(pg_catalog.>=) 0::float8)" \
 	"      AND (al.kind <> 'HIGH_CPU_USAGE' OR $7 OPERATOR(pg_catalog.>=) 0::float8)" \
-	"      AND (al.kind <> 'JOB_FAILING' OR $12)" \
+	"      AND (al.kind <> 'JOB_FAILING' OR al.subject = ANY($12))" \
 	"      AND al.kind IN ('ROWS_IN_DEFAULT_PARTITION', 'MISSING_FUTURE_PARTITIONS'," \
 	"                      'INVALID_INDEX', 'LOW_CACHE_HIT_RATE', 'HIGH_MEMORY_USAGE'," \
 	"                      'HIGH_CPU_USAGE', 'JOB_FAILING')" \
@@ -562,23 +562,32 @@ stats_late_parents(Datum managed)
 	"        (SELECT pg_catalog.count(*) FROM resolved)," \
 	"        (SELECT pg_catalog.count(*) FROM notified)"
 
-/* the jobs failing in a row in this database, as two arrays for STATS_ALERTS */
-static bool
-stats_failing_jobs(Datum *names, Datum *counts)
+/*
+ * The jobs failing in a row in this database, as two arrays for
+ * STATS_ALERTS, and (*known) those whose JOB_FAILING can be judged: the
+ * streak is kept in shared memory, so after a restart a job that has only
+ * failed since, fewer times than the threshold, may still be failing --
+ * its open alert stays until it succeeds or reaches the threshold again.
+ */
+static void
+stats_failing_jobs(Datum *names, Datum *counts, Datum *known)
 {
 	Datum		n[WK_NUM_JOBS];
 	Datum		c[WK_NUM_JOBS];
+	Datum		k[WK_NUM_JOBS];
 	int			nfail = 0;
-	bool		known = false;
+	int			nknown = 0;
 	int			j;
 
 	for (j = 0; j < WK_NUM_JOBS; j++)
 	{
-		int			inrow = wk_failures_in_row((WkJobKind) j);
+		int64		runs = 0;
+		int			inrow = wk_failures_in_row((WkJobKind) j, &runs);
 
 		if (inrow < 0)
 			continue;
-		known = true;
+		if (runs > inrow || inrow >= cognomega_alert_job_failures)
+			k[nknown++] = CStringGetTextDatum(wk_job_names[j]);
 		if (inrow > 0)
 		{
 			n[nfail] = CStringGetTextDatum(wk_job_names[j]);
@@ -587,7 +596,7 @@ stats_failing_jobs(Datum *names, Datum *counts)
 	}
 	*names = PointerGetDatum(construct_array(n, nfail, TEXTOID, -1, false, TYPALIGN_INT));
 	*counts = PointerGetDatum(construct_array(c, nfail, INT4OID, 4, true, TYPALIGN_INT));
-	return known;
+	*known = PointerGetDatum(construct_array(k, nknown, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
 /* raise and resolve alerts; returns "N raised, N open, N resolved" */
@@ -597,7 +606,7 @@ stats_alerts(double hit_ratio, Datum managed, const SysInfo *si)
 	Datum		val[12];
 	Oid			typ[12] = {FLOAT8OID, FLOAT8OID, JSONBOID, TEXTARRAYOID,
 		FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID,
-	TEXTARRAYOID, INT4ARRAYOID, FLOAT8OID, BOOLOID};
+	TEXTARRAYOID, INT4ARRAYOID, FLOAT8OID, TEXTARRAYOID};
 	int64		n[3];
 	int			i;
 
@@ -609,7 +618,7 @@ stats_alerts(double hit_ratio, Datum managed, const SysInfo *si)
 	val[5] = Float8GetDatum(cognomega_alert_memory_percent);
 	val[6] = Float8GetDatum(stats_cpu_percent(si));
 	val[7] = Float8GetDatum(cognomega_alert_cpu_percent);
-	val[11] = BoolGetDatum(stats_failing_jobs(&val[8], &val[9]));
+	stats_failing_jobs(&val[8], &val[9], &val[11]);
 	val[10] = Float8GetDatum((double) cognomega_alert_job_failures);
 
 	stats_exec(STATS_ALERTS, 12, typ, val, SPI_OK_SELECT);

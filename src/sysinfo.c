@@ -94,6 +94,29 @@ sys_keyed_int64(const char *text, const char *key, int64 *out)
 	return false;
 }
 
+/*
+ * The next whitespace-separated field at *p as a non-negative int64 (no
+ * sign, no overflow); *p moves past it.
+ */
+static bool
+sys_parse_int64(char **p, int64 *out)
+{
+	char	   *end;
+	long long	v;
+
+	while (**p == ' ' || **p == '\t')
+		(*p)++;
+	if (!isdigit((unsigned char) **p))
+		return false;
+	errno = 0;
+	v = strtoll(*p, &end, 10);
+	if (errno != 0)
+		return false;
+	*out = (int64) v;
+	*p = end;
+	return true;
+}
+
 /* a file holding one non-negative integer (memory.current) */
 static bool
 sys_file_int64(const char *path, int64 *out)
@@ -159,7 +182,8 @@ sys_memory_cgroup(const char *cg, SysInfo *si)
 	if (stat != NULL)
 		(void) sys_keyed_int64(stat, "inactive_file", &inactive);
 	si->memory_total = limit;
-	si->memory_used = Max(current - inactive, 0);
+	/* above the limit only while the kernel reclaims after memory.max was lowered */
+	si->memory_used = Min(Max(current - inactive, 0), limit);
 	si->memory_source = "cgroup";
 	return true;
 }
@@ -174,7 +198,7 @@ sys_memory_meminfo(SysInfo *si)
 	if (text == NULL ||
 		!sys_keyed_int64(text, "MemTotal:", &total_kb) ||
 		!sys_keyed_int64(text, "MemAvailable:", &avail_kb) ||
-		total_kb <= 0 || avail_kb > total_kb)
+		total_kb <= 0 || avail_kb > total_kb || total_kb > PG_INT64_MAX / 1024)
 		return false;
 	si->memory_total = total_kb * 1024;
 	si->memory_used = (total_kb - avail_kb) * 1024;
@@ -218,11 +242,13 @@ sys_cpu_cgroup(const char *cg, SysInfo *si)
 	max = sys_read_file(psprintf("%s/cpu.max", cg));
 	if (max != NULL && strncmp(max, "max", 3) != 0)
 	{
-		long long	quota,
+		int64		quota,
 					period;
+		char	   *p = max;
 
-		if (sscanf(max, "%lld %lld", &quota, &period) == 2 && quota > 0 && period > 0)
-			cpus = Min(cpus, (int) ((quota + period - 1) / period));
+		if (sys_parse_int64(&p, &quota) && sys_parse_int64(&p, &period) &&
+			quota > 0 && period > 0 && quota / period < cpus)
+			cpus = (int) (quota / period + (quota % period != 0));
 	}
 	si->cpu_seconds = (double) usec / 1000000.0;
 	si->cpu_count = cpus;
@@ -234,17 +260,35 @@ static bool
 sys_cpu_stat(SysInfo *si)
 {
 	char	   *stat = sys_read_file("/proc/stat");
-	unsigned long long f[8];
+	double		f[8];
 	long		hz = sysconf(_SC_CLK_TCK);
 	int			cpus;
+	int			i;
+	char	   *p;
 
 	if (stat == NULL || hz <= 0 || strncmp(stat, "cpu ", 4) != 0 ||
-		sscanf(stat + 4, "%llu %llu %llu %llu %llu %llu %llu %llu",
-			   &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7]) != 8 ||
 		(cpus = sys_stat_cpus(stat)) <= 0)
 		return false;
+	/* unsigned 64-bit counters: summed as doubles, so that nothing wraps */
+	p = stat + 4;
+	for (i = 0; i < 8; i++)
+	{
+		unsigned long long v;
+		char	   *end;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!isdigit((unsigned char) *p))
+			return false;
+		errno = 0;
+		v = strtoull(p, &end, 10);
+		if (errno != 0)
+			return false;
+		f[i] = (double) v;
+		p = end;
+	}
 	/* user nice system [idle iowait] irq softirq steal */
-	si->cpu_seconds = (double) (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / (double) hz;
+	si->cpu_seconds = (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / (double) hz;
 	si->cpu_count = cpus;
 	si->cpu_source = "stat";
 	return true;

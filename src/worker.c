@@ -327,9 +327,13 @@ wk_cpu_window(double cpu_seconds, int cpu_count, TimestampTz at,
 	return seen;
 }
 
-/* failed runs in a row of a job in the current database; -1 when unknown */
+/*
+ * Failed runs in a row of a job in the current database, -1 when unknown;
+ * *runs: its runs since the server started (the streak is wholly seen only
+ * when some of them did not fail).
+ */
 int
-wk_failures_in_row(WkJobKind job)
+wk_failures_in_row(WkJobKind job, int64 *runs)
 {
 	int			slotno;
 	int			n;
@@ -341,6 +345,7 @@ wk_failures_in_row(WkJobKind job)
 		return -1;
 	LWLockAcquire(wk_shared->lock, LW_SHARED);
 	n = wk_shared->dbs[slotno].jobs[job].consecutive_failures;
+	*runs = wk_shared->dbs[slotno].jobs[job].runs;
 	LWLockRelease(wk_shared->lock);
 	return n;
 }

@@ -64,6 +64,6 @@ extern bool wk_cache_window(int64 hits, int64 misses,
 							int64 *prev_hits, int64 *prev_misses);
 extern bool wk_cpu_window(double cpu_seconds, int cpu_count, TimestampTz at,
 						  double *prev_seconds, int *prev_count, TimestampTz *prev_at);
-extern int	wk_failures_in_row(WkJobKind job);
+extern int	wk_failures_in_row(WkJobKind job, int64 *runs);
 
 #endif							/* COGNOMEGA_WORKER_H */

@@ -29,9 +29,14 @@ COMMENT ON COLUMN cognomega.part_config.maintenance_interval IS
 -- names no table as a bare number, which a restore would resolve to
 -- whatever table has that OID there (issue 22).  A dumped row names its
 -- parent schema-qualified and comes back to the table of that name.
+-- Only rows whose parent exists are dumped (so a row always names its
+-- table), and not the history tables' own rows: the first job run after a
+-- restore registers them again, adopting their restored partitions.
 SELECT pg_catalog.pg_extension_config_dump('cognomega.part_config',
 	'WHERE EXISTS (SELECT FROM pg_catalog.pg_class c'
-	' WHERE c.oid OPERATOR(pg_catalog.=) parent::pg_catalog.oid)');
+	' WHERE c.oid OPERATOR(pg_catalog.=) parent::pg_catalog.oid)'
+	' AND parent OPERATOR(pg_catalog.<>) ALL (ARRAY[''cognomega.stats_history'','
+	' ''cognomega.job_history'']::pg_catalog.regclass[])');
 REVOKE ALL ON cognomega.part_config FROM PUBLIC;
 -- every column but last_error (an error can quote a row): each owner reads
 -- its parents' messages in partition_status.needs_attention, pg_monitor all

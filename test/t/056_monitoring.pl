@@ -90,6 +90,27 @@ put('/proc/self/cgroup', "0::/../../etc\n");
 put('/proc/meminfo', $meminfo);
 like(sys(), qr/meminfo/, 'a cgroup path with .. is not followed');
 
+# huge and negative numbers: unknown, never a wrapped or negative figure
+fresh_root();
+put('/proc/meminfo', "MemTotal: 9223372036854775807 kB\nMemAvailable: 1 kB\n");
+put('/proc/stat', "cpu  -100 0 50 1000 7 0 0 0 0 0\ncpu0 1 0 0 0 0 0 0 0 0 0\n");
+put('/proc/loadavg', "0.5");
+is(sys(), '- - - - - - 0.5', 'MemTotal too large for bytes, a negative /proc/stat field: NULL');
+put('/proc/stat', "cpu  18446744073709551615 18446744073709551615 50 1000 7 0 0 0 0 0\ncpu0 1 0 0 0 0 0 0 0 0 0\n");
+like(sys(), qr/^- - - \d\.\d+e\+1[5-7] 1 stat 0\.5$/, '/proc/stat fields near 2^64 do not wrap around');
+put('/proc/stat', "cpu  99999999999999999999999 0 50 1000 7 0 0 0 0 0\ncpu0 1 0 0 0 0 0 0 0 0 0\n");
+like(sys(), qr/^- - - - - - 0.5$/, 'a /proc/stat field past 2^64: NULL');
+# cgroup: a CPU quota of 2^63-1 per period, a memory.max below memory.current
+# (the kernel is reclaiming), files without a newline
+put('/proc/stat', $stat);
+put('/proc/self/cgroup', "0::/pg");
+put('/sys/fs/cgroup/pg/cpu.stat', "usage_usec 1000000");
+put('/sys/fs/cgroup/pg/cpu.max', "9223372036854775807 1");
+put('/sys/fs/cgroup/pg/memory.max', "1000");
+put('/sys/fs/cgroup/pg/memory.current', "5000");
+is(sys(), '1000 1000 cgroup 1 2 cgroup 0.5',
+	'a huge CPU quota leaves the CPUs online; usage above memory.max counts as the limit');
+
 my ($rc, $out, $err) = $node->psql('postgres',
 	"SET ROLE pg_monitor; SET cognomega.debug_sys_root = '/tmp'");
 like($err, qr/permission denied to set parameter/, 'debug_sys_root is for superusers');
@@ -236,6 +257,16 @@ is($node->safe_psql('postgres', q{
 	SELECT concat_ws(' ', kind, subject, value, threshold, severity)
 	  FROM cognomega.alerts WHERE kind = 'JOB_FAILING' AND resolved_at IS NULL}),
 	'JOB_FAILING partition_maintenance 3 3 WARNING', 'three failures in a row: JOB_FAILING');
+
+# a restart forgets the streak (shared memory), not the failing: until a run
+# succeeds or the threshold is reached again, the open alert stays
+$node->restart;
+$node->safe_psql('postgres', q{SELECT cognomega.run_job('stats')});
+$node->psql('postgres', q{SELECT cognomega.run_job('partition_maintenance')});
+$node->safe_psql('postgres', q{SELECT cognomega.run_job('stats')});
+is($node->safe_psql('postgres', q{
+	SELECT count(*) FROM cognomega.alerts WHERE kind = 'JOB_FAILING' AND resolved_at IS NULL}),
+	'1', 'after a restart, a job that has not succeeded since keeps JOB_FAILING open');
 
 $node->safe_psql('postgres', q{DROP EVENT TRIGGER no_tables});
 $node->safe_psql('postgres', q{SELECT cognomega.run_job('partition_maintenance')});
