@@ -48,8 +48,11 @@ $node->safe_psql('src', q{
 my $dump = "${PostgreSQL::Test::Utils::tmp_check}/src.dump";
 $node->command_ok([ 'pg_dump', '-Fc', '-d', $node->connstr('src'), '-f', $dump ], 'pg_dump');
 
+# the application's parents (the extension's own history tables are not
+# dumped: the first job run after a restore registers them again)
 my $config = q{SELECT string_agg(format('%s %s %s %s', parent, part_interval, premake,
-					retention), ', ' ORDER BY parent::text) FROM cognomega.part_config};
+					retention), ', ' ORDER BY parent::text) FROM cognomega.part_config
+				WHERE parent::text NOT LIKE 'cognomega.%'};
 my $src_config = $node->safe_psql('src', $config);
 
 # restore into dst ($db), held at the gate until the worker ran there
@@ -127,7 +130,7 @@ IPC::Run::run([ 'pg_restore', '--data-only', '-t', 'part_config', '-n', 'cognome
 				'-d', $node->connstr('dst2'), $dump ], '>', \$out2, '2>', \$err2);
 is($? >> 8, 0, "a data-only restore of part_config over a registered stats_history succeeds")
   or diag($err2);
-is($node->safe_psql('dst2', $config), 'cognomega.stats_history 1 day 4 720:00:00, other 1 day 4 , t 1 day 4 30 days',
+is($node->safe_psql('dst2', $config), 'other 1 day 4 , t 1 day 4 30 days',
 	'the dumped rows replaced those registered first');
 
 # --- 3. a dropped parent is forgotten on every path, and never dumped ------
@@ -156,7 +159,7 @@ $node->command_ok([ 'pg_dump', '-d', $node->connstr('src'), '-f', $plain ], 'pla
 my $text = slurp_file($plain);
 my ($rows) = $text =~ /^COPY cognomega\.part_config .*?\n(.*?)^\\\.$/ms;
 unlike($rows, qr/^\d+\t/m, 'no part_config row is dumped with a bare OID');
-is(scalar(() = $rows =~ /\n/g), 2, 'the rows of existing parents are dumped');
+is(scalar(() = $rows =~ /\n/g), 1, 'the rows of existing parents are dumped (not the history tables\' own)');
 
 $node->stop;
 done_testing();
