@@ -8,10 +8,15 @@
  * prepared once per backend and kept (SPI_keepplan).  PostgreSQL's plan
  * cache revalidates a kept plan when a table it reads changes (ALTER TABLE,
  * CREATE/DROP INDEX, partitions attached or dropped): the query is parsed
- * again from its text, so "to_jsonb(u)" picks up a column added later.
+ * again from its text, so "to_json(r)" picks up a column added later.
  * The text names the tables in the schema cognomega.setup() recorded; the
  * plans are tied to that schema's OID and to its name, and are dropped when
  * either changes (setup re-run elsewhere, ALTER SCHEMA ... RENAME).
+ *
+ * The documents are json (since 0.3): the query builds them as JSON text
+ * with to_json (PostgreSQL's escaping and each type's output, keys in
+ * column order), the cache stores that text and a hit returns it as stored,
+ * with no parse and no re-encoding.
  *
  * The result cache (cache.h) serves the documents when it is usable.  The
  * hit path does not touch SPI: resolve the schema, check SELECT on the
@@ -24,7 +29,7 @@
  * newest committed data, not the statement's snapshot.
  *
  * A key names the function, the schema OID, the session settings that
- * shape to_jsonb's output (TimeZone first of all) and the arguments.  An
+ * shape to_json's output (TimeZone first of all) and the arguments.  An
  * unknown user or agent is cached as a JSON null, so repeated misses stay
  * cheap; user_with_apps and users_with_apps share entries.  The schema
  * setup() recorded is kept per backend too, until a trigger on
@@ -128,7 +133,7 @@ static Oid	qry_config_relid = InvalidOid;
 typedef struct QryUserEntry
 {
 	pg_uuid_t	id;				/* hash key */
-	Jsonb	   *doc;			/* NULL: not found (yet) */
+	text	   *doc;			/* json; NULL: not found (yet) */
 	bool		resolved;		/* answered by the cache or the query */
 } QryUserEntry;
 
@@ -236,10 +241,13 @@ qry_schema_name(Oid nsp)
 #define QRY_EQ " OPERATOR(pg_catalog.=) "
 
 /*
- * The documents are built as to_jsonb() of a row whose columns are the
- * document's keys: a whole-row reference for the user, ARRAY() of rows for
- * the lists.  That is about twice as fast as jsonb_agg(jsonb_build_object())
- * (no intermediate jsonb per element) and yields the same jsonb.
+ * The documents are built as to_json() of a row whose columns are the
+ * document's keys, in order: a whole-row reference for the user (its
+ * columns in table order), ARRAY() of rows for the lists.  to_json writes
+ * the JSON text directly (escape_json and each type's output, as for any
+ * to_json), so the query's result is the document to send and to cache;
+ * it is faster than to_jsonb, whose tree the 0.2 functions built (keys
+ * sorted) only for jsonb's output to print it again.
  */
 
 /* FROM clause giving, for each user u, r = (user, apps) */
@@ -256,21 +264,21 @@ qry_user_doc_from(const char *s)
 static char *
 qry_sql_user_with_apps(const char *s)
 {
-	return psprintf("SELECT pg_catalog.to_jsonb(r) %s WHERE u.id" QRY_EQ "$1",
+	return psprintf("SELECT pg_catalog.to_json(r) %s WHERE u.id" QRY_EQ "$1",
 					qry_user_doc_from(s));
 }
 
 static char *
 qry_sql_users_with_apps(const char *s)
 {
-	return psprintf("SELECT u.id, pg_catalog.to_jsonb(r) %s WHERE u.id" QRY_EQ "ANY ($1)",
+	return psprintf("SELECT u.id, pg_catalog.to_json(r) %s WHERE u.id" QRY_EQ "ANY ($1)",
 					qry_user_doc_from(s));
 }
 
 static char *
 qry_sql_user_agents_overview(const char *s)
 {
-	return psprintf("SELECT pg_catalog.to_jsonb(r) FROM %s.users u "
+	return psprintf("SELECT pg_catalog.to_json(r) FROM %s.users u "
 					"CROSS JOIN LATERAL (SELECT u.id AS user_id, "
 					"ARRAY(SELECT x FROM (SELECT g.id, g.name, g.type, g.status, "
 					"g.created_at, c.pending, c.in_progress "
@@ -376,7 +384,7 @@ qry_sql_agent_analytics(const char *s, const char *range)
 	StringInfoData buf;
 
 	initStringInfo(&buf);
-	appendStringInfoString(&buf, "SELECT pg_catalog.to_jsonb(r.a) FROM (");
+	appendStringInfoString(&buf, "SELECT pg_catalog.to_json(r.a) FROM (");
 	if (range != NULL)
 	{
 		qry_analytics_branch(&buf, s, qry_range_cond(range, true));
@@ -565,26 +573,36 @@ qry_key(char *key, QryKind kind, Oid nsp, const pg_uuid_t *id, const char *extra
 	return n < QRY_KEY_MAX;
 }
 
-/* how an absent user or agent is cached: a JSON null */
-static Jsonb *
+/* how an absent user or agent is cached: a JSON null (no document is) */
+static text *
 qry_null_doc(void)
 {
-	JsonbValue	v;
-
-	v.type = jbvNull;
-	return JsonbValueToJsonb(&v);
+	return cstring_to_text_with_len("null", 4);
 }
 
 static bool
-qry_is_null_doc(Jsonb *doc)
+qry_is_null_doc(const text *doc)
 {
-	JsonbValue	v;
+	return VARSIZE_ANY_EXHDR(doc) == 4 && memcmp(VARDATA_ANY(doc), "null", 4) == 0;
+}
 
-	return JsonbExtractScalar(&doc->root, &v) && v.type == jbvNull;
+/*
+ * A json result of SPI as a text with a 4-byte header, copied into cxt: the
+ * tuple may hold it with a short header, and a copy made in SPI's memory
+ * would not outlive SPI_finish.
+ */
+static text *
+qry_text_copy(Datum d, MemoryContext cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	text	   *result = DatumGetTextPCopy(d);
+
+	MemoryContextSwitchTo(old);
+	return result;
 }
 
 static void
-qry_store(const char *key, Jsonb *doc, const Oid *deps, int ndeps,
+qry_store(const char *key, text *doc, const Oid *deps, int ndeps,
 		  TimestampTz fence)
 {
 	(void) cache_store(key, doc ? doc : qry_null_doc(), -1, deps, ndeps, fence);
@@ -596,10 +614,11 @@ qry_store(const char *key, Jsonb *doc, const Oid *deps, int ndeps,
  */
 
 /* run a one-document query; the result is copied to the caller's context */
-static Jsonb *
+static text *
 qry_run_one(QryKind kind, Oid nsp, Datum *args)
 {
-	Jsonb	   *result = NULL;
+	MemoryContext cxt = CurrentMemoryContext;
+	text	   *result = NULL;
 	bool		isnull;
 	Datum		d;
 	int			ret;
@@ -614,7 +633,7 @@ qry_run_one(QryKind kind, Oid nsp, Datum *args)
 	{
 		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 		if (!isnull)
-			result = DatumGetJsonbP(SPI_datumTransfer(d, false, -1));
+			result = qry_text_copy(d, cxt);
 	}
 	SPI_finish();
 	return result;
@@ -624,7 +643,7 @@ qry_run_one(QryKind kind, Oid nsp, Datum *args)
  * A single document, from the cache when possible; key_extra is the part
  * of the key after the uuid (the analytics period) or NULL.
  */
-static Jsonb *
+static text *
 qry_document(QryKind kind, const pg_uuid_t *id, Datum *args, const char *key_extra)
 {
 	Oid			nsp = qry_app_schema();
@@ -632,7 +651,7 @@ qry_document(QryKind kind, const pg_uuid_t *id, Datum *args, const char *key_ext
 	char		key[QRY_KEY_MAX];
 	bool		cached;
 	TimestampTz fence = 0;
-	Jsonb	   *doc;
+	text	   *doc;
 
 	qry_deps(kind, nsp, deps);
 	cached = qry_cache_ok(kind, deps) && qry_key(key, kind, nsp, id, key_extra);
@@ -649,7 +668,7 @@ qry_document(QryKind kind, const pg_uuid_t *id, Datum *args, const char *key_ext
 	return doc;
 }
 
-Jsonb *
+text *
 queries_user_with_apps(const pg_uuid_t *user_id)
 {
 	Datum		args[1] = {UUIDPGetDatum(user_id)};
@@ -657,7 +676,7 @@ queries_user_with_apps(const pg_uuid_t *user_id)
 	return qry_document(QRY_USER_WITH_APPS, user_id, args, NULL);
 }
 
-static Jsonb *
+static text *
 qry_agent_analytics(const pg_uuid_t *agent_id, text *period)
 {
 	Datum		args[2] = {UUIDPGetDatum(agent_id), PointerGetDatum(period)};
@@ -665,7 +684,7 @@ qry_agent_analytics(const pg_uuid_t *agent_id, text *period)
 	return qry_document(QRY_AGENT_ANALYTICS, agent_id, args, text_to_cstring(period));
 }
 
-static Jsonb *
+static text *
 qry_user_agents_overview(const pg_uuid_t *user_id)
 {
 	Datum		args[1] = {UUIDPGetDatum(user_id)};
@@ -726,7 +745,7 @@ qry_users_from_cache(QryUserEntry **order, int n, Oid nsp)
 
 	for (int i = 0; i < n; i++)
 	{
-		Jsonb	   *doc;
+		text	   *doc;
 
 		if (!qry_key(key, QRY_USERS_WITH_APPS, nsp, &order[i]->id, NULL))
 		{
@@ -749,6 +768,7 @@ qry_users_from_cache(QryUserEntry **order, int n, Oid nsp)
 static void
 qry_users_compute(HTAB *htab, QryUserEntry **order, int n, int misses, Oid nsp)
 {
+	MemoryContext cxt = CurrentMemoryContext;
 	Datum	   *ids = palloc(sizeof(Datum) * misses);
 	int			nids = 0;
 	ArrayType  *arr;
@@ -776,7 +796,7 @@ qry_users_compute(HTAB *htab, QryUserEntry **order, int n, int misses, Oid nsp)
 		QryUserEntry *e = hash_search(htab, DatumGetUUIDP(id), HASH_FIND, NULL);
 
 		if (e != NULL && !isnull)
-			e->doc = DatumGetJsonbP(SPI_datumTransfer(doc, false, -1));
+			e->doc = qry_text_copy(doc, cxt);
 	}
 	SPI_finish();
 }
@@ -833,7 +853,7 @@ qry_users_with_apps(ArrayType *ids, ReturnSetInfo *rsinfo)
 		if (order[i]->doc == NULL)
 			continue;
 		values[0] = UUIDPGetDatum(&order[i]->id);
-		values[1] = JsonbPGetDatum(order[i]->doc);
+		values[1] = PointerGetDatum(order[i]->doc);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 }
@@ -848,11 +868,11 @@ PG_FUNCTION_INFO_V1(cognomega_user_with_apps);
 Datum
 cognomega_user_with_apps(PG_FUNCTION_ARGS)
 {
-	Jsonb	   *doc = queries_user_with_apps(PG_GETARG_UUID_P(0));
+	text	   *doc = queries_user_with_apps(PG_GETARG_UUID_P(0));
 
 	if (doc == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_JSONB_P(doc);
+	PG_RETURN_TEXT_P(doc);
 }
 
 PG_FUNCTION_INFO_V1(cognomega_users_with_apps);
@@ -872,11 +892,11 @@ PG_FUNCTION_INFO_V1(cognomega_agent_analytics);
 Datum
 cognomega_agent_analytics(PG_FUNCTION_ARGS)
 {
-	Jsonb	   *doc = qry_agent_analytics(PG_GETARG_UUID_P(0), PG_GETARG_TEXT_PP(1));
+	text	   *doc = qry_agent_analytics(PG_GETARG_UUID_P(0), PG_GETARG_TEXT_PP(1));
 
 	if (doc == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_JSONB_P(doc);
+	PG_RETURN_TEXT_P(doc);
 }
 
 PG_FUNCTION_INFO_V1(cognomega_user_agents_overview);
@@ -884,11 +904,11 @@ PG_FUNCTION_INFO_V1(cognomega_user_agents_overview);
 Datum
 cognomega_user_agents_overview(PG_FUNCTION_ARGS)
 {
-	Jsonb	   *doc = qry_user_agents_overview(PG_GETARG_UUID_P(0));
+	text	   *doc = qry_user_agents_overview(PG_GETARG_UUID_P(0));
 
 	if (doc == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_JSONB_P(doc);
+	PG_RETURN_TEXT_P(doc);
 }
 
 /* the SQL text a query function prepares now, for EXPLAIN */
