@@ -27,10 +27,14 @@ DECLARE
 	dependents text;
 	grants text;
 BEGIN
-	SELECT string_agg(DISTINCT pg_describe_object(d.classid, d.objid, d.objsubid)
-	                  || ' (on ' || d.refobjid::regprocedure::text || ')', ', ')
+	SELECT string_agg(DISTINCT coalesce(pg_describe_object('pg_class'::regclass, r.ev_class, 0),
+	                                    pg_describe_object(d.classid, d.objid, d.objsubid))
+	                  || format(' (on cognomega.%s(%s))', p.proname,
+	                            pg_get_function_identity_arguments(p.oid)), ', ')
 	  INTO dependents
 	  FROM pg_depend d
+	  JOIN pg_proc p ON p.oid = d.refobjid
+	  LEFT JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid
 	 WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid = ANY (fns)
 	   AND d.deptype = 'n';
 	IF dependents IS NOT NULL THEN
@@ -40,7 +44,8 @@ BEGIN
 		            HINT = 'Drop them, run ALTER EXTENSION cognomega UPDATE again and re-create them; a call cast with ::jsonb keeps its jsonb type.';
 	END IF;
 
-	SELECT string_agg(format('GRANT EXECUTE ON FUNCTION %s TO %s%s;', p.oid::regprocedure,
+	SELECT string_agg(format('GRANT EXECUTE ON FUNCTION cognomega.%I(%s) TO %s%s;', p.proname,
+	                         pg_get_function_identity_arguments(p.oid),
 	                         CASE WHEN a.grantee = 0 THEN 'PUBLIC'
 	                              ELSE a.grantee::regrole::text END,
 	                         CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END),
@@ -66,14 +71,14 @@ DROP FUNCTION cognomega.cached_query(text, interval);
 CREATE FUNCTION cognomega.cached_query(query text, ttl interval DEFAULT NULL)
 RETURNS json
 LANGUAGE C VOLATILE PARALLEL UNSAFE
-AS 'MODULE_PATHNAME', 'cognomega_cached_query';
+AS 'MODULE_PATHNAME', 'cognomega_cached_query_json';
 COMMENT ON FUNCTION cognomega.cached_query(text, interval) IS
     'run a read-only query, its rows as a json array of objects, served from the cache when valid';
 
 CREATE FUNCTION cognomega.user_with_apps(user_id uuid)
 RETURNS json
 LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED
-AS 'MODULE_PATHNAME', 'cognomega_user_with_apps';
+AS 'MODULE_PATHNAME', 'cognomega_user_with_apps_json';
 
 COMMENT ON FUNCTION cognomega.user_with_apps(uuid) IS
 '{"user": {all columns of the user row}, "apps": [{id, title, status, created_at}, ...] newest first}; NULL when the user does not exist';
@@ -89,7 +94,7 @@ COMMENT ON FUNCTION cognomega.users_with_apps(uuid[]) IS
 CREATE FUNCTION cognomega.agent_analytics(agent_id uuid, period text)
 RETURNS json
 LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED
-AS 'MODULE_PATHNAME', 'cognomega_agent_analytics';
+AS 'MODULE_PATHNAME', 'cognomega_agent_analytics_json';
 
 COMMENT ON FUNCTION cognomega.agent_analytics(uuid, text) IS
 'the newest ai_agent_analytics row of the agent and period as an object, NULL if none; scans partitions newest first and stops at the first holding a row';
@@ -97,7 +102,7 @@ COMMENT ON FUNCTION cognomega.agent_analytics(uuid, text) IS
 CREATE FUNCTION cognomega.user_agents_overview(user_id uuid)
 RETURNS json
 LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED
-AS 'MODULE_PATHNAME', 'cognomega_user_agents_overview';
+AS 'MODULE_PATHNAME', 'cognomega_user_agents_overview_json';
 
 COMMENT ON FUNCTION cognomega.user_agents_overview(uuid) IS
 '{"user_id": ..., "agents": [{id, name, type, status, created_at, pending, in_progress}, ...] active agents newest first}; NULL when the user does not exist';

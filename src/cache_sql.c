@@ -801,18 +801,40 @@ cached_query_internal(const char *query, int64 ttl_ms)
 	return result;
 }
 
-PG_FUNCTION_INFO_V1(cognomega_cached_query);
-
-Datum
-cognomega_cached_query(PG_FUNCTION_ARGS)
+/*
+ * cognomega_cached_query is the symbol of the 0.1 and 0.2 definition
+ * (RETURNS jsonb): the same rows, as jsonb, until ALTER EXTENSION UPDATE;
+ * 0.3 declares RETURNS json, cognomega_cached_query_json.
+ */
+static Datum
+cached_query_call(FunctionCallInfo fcinfo, bool as_jsonb)
 {
 	char	   *query;
 	int64		ttl_ms;
+	text	   *result;
 
 	cognomega_require_preload("cached_query()");
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();		/* as if STRICT (ttl may be NULL) */
 	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	ttl_ms = cache_ttl_arg(fcinfo, 1);
-	PG_RETURN_TEXT_P(cached_query_internal(query, ttl_ms));
+	result = cached_query_internal(query, ttl_ms);
+	if (as_jsonb)
+		return DirectFunctionCall1(jsonb_in, CStringGetDatum(text_to_cstring(result)));
+	PG_RETURN_TEXT_P(result);
+}
+
+PG_FUNCTION_INFO_V1(cognomega_cached_query);
+PG_FUNCTION_INFO_V1(cognomega_cached_query_json);
+
+Datum
+cognomega_cached_query(PG_FUNCTION_ARGS)
+{
+	return cached_query_call(fcinfo, true);
+}
+
+Datum
+cognomega_cached_query_json(PG_FUNCTION_ARGS)
+{
+	return cached_query_call(fcinfo, false);
 }

@@ -692,6 +692,28 @@ qry_user_agents_overview(const pg_uuid_t *user_id)
 	return qry_document(QRY_USER_AGENTS_OVERVIEW, user_id, args, NULL);
 }
 
+/*
+ * A document as jsonb, for the functions as 0.1 and 0.2 define them (RETURNS
+ * jsonb; their C symbols are kept): a library of 0.3 installed and loaded
+ * before ALTER EXTENSION cognomega UPDATE answers them with the same value.
+ */
+static Datum
+qry_as_jsonb(text *doc)
+{
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(text_to_cstring(doc)));
+}
+
+/* the result of a document function: json text, or jsonb for 0.1/0.2 */
+static Datum
+qry_result(FunctionCallInfo fcinfo, text *doc, bool as_jsonb)
+{
+	if (doc == NULL)
+		PG_RETURN_NULL();
+	if (as_jsonb)
+		return qry_as_jsonb(doc);
+	PG_RETURN_TEXT_P(doc);
+}
+
 /* ----------------------------------------------------------------
  *		users_with_apps: many documents, one query for the misses
  * ----------------------------------------------------------------
@@ -829,6 +851,7 @@ qry_users_with_apps(ArrayType *ids, ReturnSetInfo *rsinfo)
 	int			n;
 	int			misses;
 	bool		cached;
+	bool		as_jsonb;
 	TimestampTz fence = 0;
 	HTAB	   *htab = qry_distinct_ids(ids, &order, &n);
 
@@ -845,6 +868,8 @@ qry_users_with_apps(ArrayType *ids, ReturnSetInfo *rsinfo)
 		if (cached)
 			qry_users_store(order, n, nsp, deps, fence);
 	}
+	/* the 0.1 and 0.2 definitions (until ALTER EXTENSION UPDATE) say jsonb */
+	as_jsonb = TupleDescAttr(rsinfo->setDesc, 1)->atttypid == JSONBOID;
 	for (int i = 0; i < n; i++)
 	{
 		Datum		values[2];
@@ -853,7 +878,7 @@ qry_users_with_apps(ArrayType *ids, ReturnSetInfo *rsinfo)
 		if (order[i]->doc == NULL)
 			continue;
 		values[0] = UUIDPGetDatum(&order[i]->id);
-		values[1] = PointerGetDatum(order[i]->doc);
+		values[1] = as_jsonb ? qry_as_jsonb(order[i]->doc) : PointerGetDatum(order[i]->doc);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 }
@@ -863,16 +888,23 @@ qry_users_with_apps(ArrayType *ids, ReturnSetInfo *rsinfo)
  * ----------------------------------------------------------------
  */
 
+/*
+ * The symbols without "_json" are those of the 0.1 and 0.2 definitions
+ * (RETURNS jsonb); 0.3 declares the functions RETURNS json, with "_json".
+ */
 PG_FUNCTION_INFO_V1(cognomega_user_with_apps);
+PG_FUNCTION_INFO_V1(cognomega_user_with_apps_json);
 
 Datum
 cognomega_user_with_apps(PG_FUNCTION_ARGS)
 {
-	text	   *doc = queries_user_with_apps(PG_GETARG_UUID_P(0));
+	return qry_result(fcinfo, queries_user_with_apps(PG_GETARG_UUID_P(0)), true);
+}
 
-	if (doc == NULL)
-		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(doc);
+Datum
+cognomega_user_with_apps_json(PG_FUNCTION_ARGS)
+{
+	return qry_result(fcinfo, queries_user_with_apps(PG_GETARG_UUID_P(0)), false);
 }
 
 PG_FUNCTION_INFO_V1(cognomega_users_with_apps);
@@ -888,27 +920,35 @@ cognomega_users_with_apps(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(cognomega_agent_analytics);
+PG_FUNCTION_INFO_V1(cognomega_agent_analytics_json);
 
 Datum
 cognomega_agent_analytics(PG_FUNCTION_ARGS)
 {
-	text	   *doc = qry_agent_analytics(PG_GETARG_UUID_P(0), PG_GETARG_TEXT_PP(1));
+	return qry_result(fcinfo, qry_agent_analytics(PG_GETARG_UUID_P(0), PG_GETARG_TEXT_PP(1)),
+					  true);
+}
 
-	if (doc == NULL)
-		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(doc);
+Datum
+cognomega_agent_analytics_json(PG_FUNCTION_ARGS)
+{
+	return qry_result(fcinfo, qry_agent_analytics(PG_GETARG_UUID_P(0), PG_GETARG_TEXT_PP(1)),
+					  false);
 }
 
 PG_FUNCTION_INFO_V1(cognomega_user_agents_overview);
+PG_FUNCTION_INFO_V1(cognomega_user_agents_overview_json);
 
 Datum
 cognomega_user_agents_overview(PG_FUNCTION_ARGS)
 {
-	text	   *doc = qry_user_agents_overview(PG_GETARG_UUID_P(0));
+	return qry_result(fcinfo, qry_user_agents_overview(PG_GETARG_UUID_P(0)), true);
+}
 
-	if (doc == NULL)
-		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(doc);
+Datum
+cognomega_user_agents_overview_json(PG_FUNCTION_ARGS)
+{
+	return qry_result(fcinfo, qry_user_agents_overview(PG_GETARG_UUID_P(0)), false);
 }
 
 /* the SQL text a query function prepares now, for EXPLAIN */

@@ -50,7 +50,7 @@ COMMENT ON FUNCTION cognomega.cache_clear() IS
 CREATE FUNCTION cognomega.cached_query(query text, ttl interval DEFAULT NULL)
 RETURNS json
 LANGUAGE C VOLATILE PARALLEL UNSAFE
-AS 'MODULE_PATHNAME', 'cognomega_cached_query';
+AS 'MODULE_PATHNAME', 'cognomega_cached_query_json';
 COMMENT ON FUNCTION cognomega.cached_query(text, interval) IS
     'run a read-only query, its rows as a json array of objects, served from the cache when valid';
 

@@ -15,7 +15,7 @@
 CREATE FUNCTION cognomega.user_with_apps(user_id uuid)
 RETURNS json
 LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED
-AS 'MODULE_PATHNAME', 'cognomega_user_with_apps';
+AS 'MODULE_PATHNAME', 'cognomega_user_with_apps_json';
 
 COMMENT ON FUNCTION cognomega.user_with_apps(uuid) IS
 '{"user": {all columns of the user row}, "apps": [{id, title, status, created_at}, ...] newest first}; NULL when the user does not exist';
@@ -31,7 +31,7 @@ COMMENT ON FUNCTION cognomega.users_with_apps(uuid[]) IS
 CREATE FUNCTION cognomega.agent_analytics(agent_id uuid, period text)
 RETURNS json
 LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED
-AS 'MODULE_PATHNAME', 'cognomega_agent_analytics';
+AS 'MODULE_PATHNAME', 'cognomega_agent_analytics_json';
 
 COMMENT ON FUNCTION cognomega.agent_analytics(uuid, text) IS
 'the newest ai_agent_analytics row of the agent and period as an object, NULL if none; scans partitions newest first and stops at the first holding a row';
@@ -39,7 +39,7 @@ COMMENT ON FUNCTION cognomega.agent_analytics(uuid, text) IS
 CREATE FUNCTION cognomega.user_agents_overview(user_id uuid)
 RETURNS json
 LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED
-AS 'MODULE_PATHNAME', 'cognomega_user_agents_overview';
+AS 'MODULE_PATHNAME', 'cognomega_user_agents_overview_json';
 
 COMMENT ON FUNCTION cognomega.user_agents_overview(uuid) IS
 '{"user_id": ..., "agents": [{id, name, type, status, created_at, pending, in_progress}, ...] active agents newest first}; NULL when the user does not exist';
