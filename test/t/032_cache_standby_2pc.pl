@@ -35,7 +35,7 @@ SELECT cognomega.cache_get('k') IS NULL;
 SELECT cognomega.cached_query('SELECT v FROM s');
 SELECT cognomega.cached_query('SELECT v FROM s');
 SELECT entries, hits, stores FROM cognomega.cache_stats;
-}), "f\nt\n[{\"v\": \"before\"}]\n[{\"v\": \"before\"}]\n0|0|0",
+}), "f\nt\n[{\"v\":\"before\"}]\n[{\"v\":\"before\"}]\n0|0|0",
 	'a standby neither stores nor serves');
 
 $primary->safe_psql('postgres', q{UPDATE s SET v = 'replicated'});
