@@ -812,14 +812,14 @@ cache_check_privileges(const Oid *relids, int n)
  * Look key up.  Returns a palloc'd copy of the value or NULL.  When relids
  * is not NULL the dependencies' OIDs are returned through it (palloc'd).
  */
-Jsonb *
+struct varlena *
 cache_lookup_kind(char kind, const char *text, uint32 textlen,
 				  Oid **relids, int *nrelids)
 {
 	CacheKey	k;
 	CacheEntry *e;
 	CacheDep	deps[CACHE_MAX_DEPS + 1];
-	Jsonb	   *value = NULL;
+	struct varlena *value = NULL;
 	CacheCounter drop = CACHE_NCOUNTERS;
 	TimestampTz fence = 0;
 	int			ndeps = 0;
@@ -863,12 +863,12 @@ cache_lookup_kind(char kind, const char *text, uint32 textlen,
 }
 
 /* lookup plus the privilege check on the entry's dependencies */
-static Jsonb *
+static struct varlena *
 cache_lookup_checked(char kind, const char *key)
 {
 	Oid		   *relids;
 	int			nrelids;
-	Jsonb	   *value;
+	struct varlena *value;
 
 	value = cache_lookup_kind(kind, key, strlen(key), &relids, &nrelids);
 	if (value)
@@ -879,12 +879,12 @@ cache_lookup_checked(char kind, const char *key)
 	return value;
 }
 
-Jsonb *
+text *
 cache_lookup(const char *key)
 {
 	if (!cache_attached())
 		return NULL;
-	return cache_lookup_checked(CACHE_KIND_API, key);
+	return (text *) cache_lookup_checked(CACHE_KIND_API, key);
 }
 
 Jsonb *
@@ -893,7 +893,7 @@ cache_get_internal(const char *key)
 	cognomega_require_preload("cache_get()");
 	if (!cache_attached())
 		return NULL;
-	return cache_lookup_checked(CACHE_KIND_USER, key);
+	return (Jsonb *) cache_lookup_checked(CACHE_KIND_USER, key);
 }
 
 /* ---- store ---- */
@@ -997,7 +997,7 @@ cache_deps_ok(const CacheDep *deps, int nd, TimestampTz fence)
 
 static void
 cache_fill(CacheEntry *e, int32 first, const CacheKey *k, const CacheDep *deps,
-		   int nd, Jsonb *value)
+		   int nd, const struct varlena *value)
 {
 	int32		c = first;
 	uint32		off = 0;
@@ -1061,7 +1061,8 @@ cache_ttl_ms(int64 ttl_ms)
 }
 
 bool
-cache_store_kind(char kind, const char *text, uint32 textlen, Jsonb *value,
+cache_store_kind(char kind, const char *text, uint32 textlen,
+				 const struct varlena *value,
 				 int64 ttl_ms, const Oid *relids, int nrelids,
 				 TimestampTz fence)
 {
@@ -1105,7 +1106,7 @@ cache_store_kind(char kind, const char *text, uint32 textlen, Jsonb *value,
 }
 
 bool
-cache_store(const char *key, Jsonb *value, int64 ttl_ms,
+cache_store(const char *key, const text *value, int64 ttl_ms,
 			const Oid *deps, int ndeps, TimestampTz fence)
 {
 	if (!cache_attached())

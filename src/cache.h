@@ -9,7 +9,7 @@
  *
  *		if (cache_usable())
  *		{
- *			Jsonb *hit = cache_lookup(key);
+ *			text *hit = cache_lookup(key);
  *			if (hit) return hit;
  *			fence = cache_fence();		-- BEFORE the snapshot that computes
  *		}
@@ -55,8 +55,15 @@ extern TimestampTz cache_xact_fence(void);
 extern bool cache_snapshot_foreign(void);
 extern void cache_note_snapshot_import(void);
 
+/*
+ * Values are stored as the bytes of a varlena and returned as stored: the
+ * kind of key says what they are.  cache_get/cache_put ('U') hold jsonb;
+ * the C API below and cached_query hold json, i.e. text (since 0.3), so a
+ * hit is sent with no parse and no re-encoding.
+ */
+
 /* a valid entry for key (palloc'd copy in CurrentMemoryContext) or NULL */
-extern Jsonb *cache_lookup(const char *key);
+extern text *cache_lookup(const char *key);
 
 /*
  * Store value under key, depending on deps.  ttl_ms < 0 means
@@ -64,7 +71,7 @@ extern Jsonb *cache_lookup(const char *key);
  * value is not stored (too large, a dependency changed since fence, this
  * transaction wrote a dependency, row-level security, ...).
  */
-extern bool cache_store(const char *key, Jsonb *value, int64 ttl_ms,
+extern bool cache_store(const char *key, const text *value, int64 ttl_ms,
 						const Oid *deps, int ndeps, TimestampTz fence);
 
 /* remove expired (and stale) entries; returns how many (cache_sweep job) */
@@ -110,16 +117,18 @@ extern int	cache_read_role_stats(CacheRoleStats *out, int max);
  * Below: for the cache's own SQL functions (cache_sql.c, cache_query.c).
  * Key spaces: cache_get/cache_put, the C API above, cached_query.
  */
-#define CACHE_KIND_USER		'U'
-#define CACHE_KIND_API		'C'
-#define CACHE_KIND_QUERY	'Q'
+#define CACHE_KIND_USER		'U'	/* jsonb */
+#define CACHE_KIND_API		'D'	/* json text ('C' held jsonb before 0.3) */
+#define CACHE_KIND_QUERY	'R'	/* json text ('Q' held jsonb before 0.3) */
 
 extern bool cache_attached(void);	/* preloaded and not in recovery */
 extern int64 cache_ttl_ms(int64 ttl_ms);
-extern Jsonb *cache_lookup_kind(char kind, const char *text, uint32 textlen,
-								Oid **relids, int *nrelids);
+extern struct varlena *cache_lookup_kind(char kind, const char *text,
+										 uint32 textlen, Oid **relids,
+										 int *nrelids);
 extern bool cache_store_kind(char kind, const char *text, uint32 textlen,
-							 Jsonb *value, int64 ttl_ms, const Oid *relids,
+							 const struct varlena *value, int64 ttl_ms,
+							 const Oid *relids,
 							 int nrelids, TimestampTz fence);
 extern bool cache_relation_storable(Oid relid);
 extern void cache_check_schema_usage(Oid relid);

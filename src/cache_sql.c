@@ -28,7 +28,8 @@
  * then USAGE on the schemas the text names and EXECUTE on the functions it
  * calls, so a REVOKE yields the usual error.
  *
- * The value is a jsonb array with one object per row (to_jsonb of the row).
+ * The value is json text, an array with one object per row (to_json of the
+ * row), stored and returned as that text (since 0.3; jsonb before).
  * Output settings that change that text (TimeZone, DateStyle,
  * IntervalStyle, extra_float_digits, bytea_output, lc_monetary) and those
  * that change how the text parses are part of the key; the kept plan is
@@ -267,7 +268,7 @@ cognomega_cache_put(PG_FUNCTION_ARGS)
 	if (!cache_attached())
 		PG_RETURN_BOOL(false);
 	/* "changed by a transaction that committed after this one began" */
-	PG_RETURN_BOOL(cache_store_kind(CACHE_KIND_USER, key, strlen(key), value,
+	PG_RETURN_BOOL(cache_store_kind(CACHE_KIND_USER, key, strlen(key), (struct varlena *) value,
 									ttl_ms, deps, ndeps,
 									ndeps > 0 ? cache_xact_fence() :
 									GetCurrentTransactionStartTimestamp()));
@@ -1248,7 +1249,7 @@ cq_prepare_key(CqPlan *cp, const char *query, StringInfo key)
 /* ---- cached_query: running it ---- */
 
 static FmgrInfo *
-cq_to_jsonb_fn(void)
+cq_to_json_fn(void)
 {
 	static FmgrInfo *fi = NULL;
 
@@ -1257,8 +1258,8 @@ cq_to_jsonb_fn(void)
 		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 		FmgrInfo   *f = palloc0(sizeof(FmgrInfo));
 
-		fmgr_info_cxt(F_TO_JSONB, f, TopMemoryContext);
-		f->fn_expr = (Node *) makeFuncExpr(F_TO_JSONB, JSONBOID,
+		fmgr_info_cxt(F_TO_JSON, f, TopMemoryContext);
+		f->fn_expr = (Node *) makeFuncExpr(F_TO_JSON, JSONOID,
 										   list_make1(makeNullConst(RECORDOID, -1, InvalidOid)),
 										   InvalidOid, InvalidOid,
 										   COERCE_EXPLICIT_CALL);
@@ -1268,47 +1269,46 @@ cq_to_jsonb_fn(void)
 	return fi;
 }
 
-/* SPI's result rows as a jsonb array of objects, built in cxt */
-static Jsonb *
-cq_rows_to_jsonb(MemoryContext cxt)
+/*
+ * SPI's result rows as json text, built in cxt: "[" to_json(row) "," ... "]"
+ * (each object as to_json writes it, columns in order; "[]" for no rows).
+ */
+static text *
+cq_rows_to_json(MemoryContext cxt)
 {
-	JsonbParseState *state = NULL;
-	JsonbValue *res;
+	StringInfoData buf;
 	MemoryContext old;
+	text	   *out;
 
-	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '[');
 	if (SPI_tuptable != NULL && SPI_processed > 0)
 	{
 		TupleDesc	desc = BlessTupleDesc(CreateTupleDescCopy(SPI_tuptable->tupdesc));
-		FmgrInfo   *fi = cq_to_jsonb_fn();
+		FmgrInfo   *fi = cq_to_json_fn();
 
 		for (uint64 i = 0; i < SPI_processed; i++)
 		{
 			Datum		row = heap_copy_tuple_as_datum(SPI_tuptable->vals[i], desc);
-			Jsonb	   *obj = DatumGetJsonbP(FunctionCall1(fi, row));
-			JsonbValue	v;
+			text	   *obj = DatumGetTextPP(FunctionCall1(fi, row));
 
-			v.type = jbvBinary;
-			v.val.binary.data = &obj->root;
-			v.val.binary.len = VARSIZE(obj) - VARHDRSZ;
-			pushJsonbValue(&state, WJB_ELEM, &v);
+			if (i > 0)
+				appendStringInfoChar(&buf, ',');
+			appendBinaryStringInfo(&buf, VARDATA_ANY(obj), VARSIZE_ANY_EXHDR(obj));
 		}
 	}
-	res = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+	appendStringInfoChar(&buf, ']');
 	old = MemoryContextSwitchTo(cxt);
-	{
-		Jsonb	   *out = JsonbValueToJsonb(res);
-
-		MemoryContextSwitchTo(old);
-		return out;
-	}
+	out = cstring_to_text_with_len(buf.data, buf.len);
+	MemoryContextSwitchTo(old);
+	return out;
 }
 
-static Jsonb *
+static text *
 cq_execute(CqPlan *cp)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	Jsonb	   *result;
+	text	   *result;
 	int			rc;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -1325,19 +1325,19 @@ cq_execute(CqPlan *cp)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cached_query() cannot run this query: %s",
 						SPI_result_code_string(rc))));
-	result = cq_rows_to_jsonb(cxt);
+	result = cq_rows_to_json(cxt);
 	SPI_finish();
 	return result;
 }
 
-static Jsonb *
+static text *
 cached_query_internal(const char *query, int64 ttl_ms)
 {
 	CqPlan	   *cp;
 	bool		usable = cache_usable();
 	StringInfoData key;
 	TimestampTz fence = 0;
-	Jsonb	   *result;
+	text	   *result;
 	Oid		   *relids;
 	int			nrelids;
 	bool		cacheable = false;
@@ -1358,8 +1358,8 @@ cached_query_internal(const char *query, int64 ttl_ms)
 		cacheable = cq_prepare_key(cp, query, &key);
 		if (cacheable)
 		{
-			result = cache_lookup_kind(CACHE_KIND_QUERY, key.data, key.len,
-									   NULL, NULL);
+			result = (text *) cache_lookup_kind(CACHE_KIND_QUERY, key.data,
+												key.len, NULL, NULL);
 			if (result)
 				return result;
 		}
@@ -1375,18 +1375,40 @@ cached_query_internal(const char *query, int64 ttl_ms)
 	return result;
 }
 
-PG_FUNCTION_INFO_V1(cognomega_cached_query);
-
-Datum
-cognomega_cached_query(PG_FUNCTION_ARGS)
+/*
+ * cognomega_cached_query is the symbol of the 0.1 and 0.2 definition
+ * (RETURNS jsonb): the same rows, as jsonb, until ALTER EXTENSION UPDATE;
+ * 0.3 declares RETURNS json, cognomega_cached_query_json.
+ */
+static Datum
+cached_query_call(FunctionCallInfo fcinfo, bool as_jsonb)
 {
 	char	   *query;
 	int64		ttl_ms;
+	text	   *result;
 
 	cognomega_require_preload("cached_query()");
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();		/* as if STRICT (ttl may be NULL) */
 	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	ttl_ms = cache_ttl_arg(fcinfo, 1);
-	PG_RETURN_JSONB_P(cached_query_internal(query, ttl_ms));
+	result = cached_query_internal(query, ttl_ms);
+	if (as_jsonb)
+		return DirectFunctionCall1(jsonb_in, CStringGetDatum(text_to_cstring(result)));
+	PG_RETURN_TEXT_P(result);
+}
+
+PG_FUNCTION_INFO_V1(cognomega_cached_query);
+PG_FUNCTION_INFO_V1(cognomega_cached_query_json);
+
+Datum
+cognomega_cached_query(PG_FUNCTION_ARGS)
+{
+	return cached_query_call(fcinfo, true);
+}
+
+Datum
+cognomega_cached_query_json(PG_FUNCTION_ARGS)
+{
+	return cached_query_call(fcinfo, false);
 }

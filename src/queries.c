@@ -8,10 +8,15 @@
  * prepared once per backend and kept (SPI_keepplan).  PostgreSQL's plan
  * cache revalidates a kept plan when a table it reads changes (ALTER TABLE,
  * CREATE/DROP INDEX, partitions attached or dropped): the query is parsed
- * again from its text, so "to_jsonb(u)" picks up a column added later.
+ * again from its text, so "to_json(r)" picks up a column added later.
  * The text names the tables in the schema cognomega.setup() recorded; the
  * plans are tied to that schema's OID and to its name, and are dropped when
  * either changes (setup re-run elsewhere, ALTER SCHEMA ... RENAME).
+ *
+ * The documents are json (since 0.3): the query builds them as JSON text
+ * with to_json (PostgreSQL's escaping and each type's output, keys in
+ * column order), the cache stores that text and a hit returns it as stored,
+ * with no parse and no re-encoding.
  *
  * The result cache (cache.h) serves the documents when it is usable.  The
  * hit path does not touch SPI: resolve the schema, check SELECT on the
@@ -24,7 +29,7 @@
  * newest committed data, not the statement's snapshot.
  *
  * A key names the function, the schema OID, the session settings that
- * shape to_jsonb's output (TimeZone first of all) and the arguments.  An
+ * shape to_json's output (TimeZone first of all) and the arguments.  An
  * unknown user or agent is cached as a JSON null, so repeated misses stay
  * cheap; user_with_apps and users_with_apps share entries.  The schema
  * setup() recorded is kept per backend too, until a trigger on
@@ -129,7 +134,7 @@ static Oid	qry_config_relid = InvalidOid;
 typedef struct QryUserEntry
 {
 	pg_uuid_t	id;				/* hash key */
-	Jsonb	   *doc;			/* NULL: not found (yet) */
+	text	   *doc;			/* json; NULL: not found (yet) */
 	bool		resolved;		/* answered by the cache or the query */
 } QryUserEntry;
 
@@ -246,10 +251,13 @@ qry_schema_name(Oid nsp)
 #define QRY_EQ " OPERATOR(pg_catalog.=) "
 
 /*
- * The documents are built as to_jsonb() of a row whose columns are the
- * document's keys: a whole-row reference for the user, ARRAY() of rows for
- * the lists.  That is about twice as fast as jsonb_agg(jsonb_build_object())
- * (no intermediate jsonb per element) and yields the same jsonb.
+ * The documents are built as to_json() of a row whose columns are the
+ * document's keys, in order: a whole-row reference for the user (its
+ * columns in table order), ARRAY() of rows for the lists.  to_json writes
+ * the JSON text directly (escape_json and each type's output, as for any
+ * to_json), so the query's result is the document to send and to cache;
+ * it is faster than to_jsonb, whose tree the 0.2 functions built (keys
+ * sorted) only for jsonb's output to print it again.
  */
 
 /* FROM clause giving, for each user u, r = (user, apps) */
@@ -266,21 +274,21 @@ qry_user_doc_from(const char *s)
 static char *
 qry_sql_user_with_apps(const char *s)
 {
-	return psprintf("SELECT pg_catalog.to_jsonb(r) %s WHERE u.id" QRY_EQ "$1",
+	return psprintf("SELECT pg_catalog.to_json(r) %s WHERE u.id" QRY_EQ "$1",
 					qry_user_doc_from(s));
 }
 
 static char *
 qry_sql_users_with_apps(const char *s)
 {
-	return psprintf("SELECT u.id, pg_catalog.to_jsonb(r) %s WHERE u.id" QRY_EQ "ANY ($1)",
+	return psprintf("SELECT u.id, pg_catalog.to_json(r) %s WHERE u.id" QRY_EQ "ANY ($1)",
 					qry_user_doc_from(s));
 }
 
 static char *
 qry_sql_user_agents_overview(const char *s)
 {
-	return psprintf("SELECT pg_catalog.to_jsonb(r) FROM %s.users u "
+	return psprintf("SELECT pg_catalog.to_json(r) FROM %s.users u "
 					"CROSS JOIN LATERAL (SELECT u.id AS user_id, "
 					"ARRAY(SELECT x FROM (SELECT g.id, g.name, g.type, g.status, "
 					"g.created_at, c.pending, c.in_progress "
@@ -392,7 +400,7 @@ qry_sql_agent_analytics(const char *s, const char *range)
 	StringInfoData buf;
 
 	initStringInfo(&buf);
-	appendStringInfoString(&buf, "SELECT pg_catalog.to_jsonb(r.a) FROM (");
+	appendStringInfoString(&buf, "SELECT pg_catalog.to_json(r.a) FROM (");
 	if (range != NULL)
 	{
 		qry_analytics_branch(&buf, s, qry_range_cond(range, true));
@@ -582,26 +590,36 @@ qry_key(char *key, QryKind kind, Oid nsp, const pg_uuid_t *id, const char *extra
 	return n < QRY_KEY_MAX;
 }
 
-/* how an absent user or agent is cached: a JSON null */
-static Jsonb *
+/* how an absent user or agent is cached: a JSON null (no document is) */
+static text *
 qry_null_doc(void)
 {
-	JsonbValue	v;
-
-	v.type = jbvNull;
-	return JsonbValueToJsonb(&v);
+	return cstring_to_text_with_len("null", 4);
 }
 
 static bool
-qry_is_null_doc(Jsonb *doc)
+qry_is_null_doc(const text *doc)
 {
-	JsonbValue	v;
+	return VARSIZE_ANY_EXHDR(doc) == 4 && memcmp(VARDATA_ANY(doc), "null", 4) == 0;
+}
 
-	return JsonbExtractScalar(&doc->root, &v) && v.type == jbvNull;
+/*
+ * A json result of SPI as a text with a 4-byte header, copied into cxt: the
+ * tuple may hold it with a short header, and a copy made in SPI's memory
+ * would not outlive SPI_finish.
+ */
+static text *
+qry_text_copy(Datum d, MemoryContext cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	text	   *result = DatumGetTextPCopy(d);
+
+	MemoryContextSwitchTo(old);
+	return result;
 }
 
 static void
-qry_store(const char *key, Jsonb *doc, const Oid *deps, int ndeps,
+qry_store(const char *key, text *doc, const Oid *deps, int ndeps,
 		  TimestampTz fence)
 {
 	(void) cache_store(key, doc ? doc : qry_null_doc(), -1, deps, ndeps, fence);
@@ -612,28 +630,12 @@ qry_store(const char *key, Jsonb *doc, const Oid *deps, int ndeps,
  * ----------------------------------------------------------------
  */
 
-/*
- * A jsonb datum of an SPI result as a complete, untoasted copy in cxt.  A
- * document shorter than 127 bytes comes out of the result tuple with a
- * short varlena header; detoasting it in SPI's context (DatumGetJsonbP)
- * would leave the caller a pointer into memory SPI_finish() frees.
- */
-static Jsonb *
-qry_copy_doc(Datum d, MemoryContext cxt)
-{
-	MemoryContext old = MemoryContextSwitchTo(cxt);
-	Jsonb	   *doc = DatumGetJsonbPCopy(d);
-
-	MemoryContextSwitchTo(old);
-	return doc;
-}
-
 /* run a one-document query; the result is copied to the caller's context */
-static Jsonb *
+static text *
 qry_run_one(QryKind kind, Oid nsp, Datum *args)
 {
-	MemoryContext caller = CurrentMemoryContext;
-	Jsonb	   *result = NULL;
+	MemoryContext cxt = CurrentMemoryContext;
+	text	   *result = NULL;
 	bool		isnull;
 	Datum		d;
 	int			ret;
@@ -648,7 +650,7 @@ qry_run_one(QryKind kind, Oid nsp, Datum *args)
 	{
 		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 		if (!isnull)
-			result = qry_copy_doc(d, caller);
+			result = qry_text_copy(d, cxt);
 	}
 	SPI_finish();
 	return result;
@@ -658,7 +660,7 @@ qry_run_one(QryKind kind, Oid nsp, Datum *args)
  * A single document, from the cache when possible; key_extra is the part
  * of the key after the uuid (the analytics period) or NULL.
  */
-static Jsonb *
+static text *
 qry_document(QryKind kind, const pg_uuid_t *id, Datum *args, const char *key_extra)
 {
 	Oid			nsp = qry_app_schema();
@@ -666,7 +668,7 @@ qry_document(QryKind kind, const pg_uuid_t *id, Datum *args, const char *key_ext
 	char		key[QRY_KEY_MAX];
 	bool		cached;
 	TimestampTz fence = 0;
-	Jsonb	   *doc;
+	text	   *doc;
 
 	qry_deps(kind, nsp, deps);
 	cached = qry_cache_ok(kind, deps) && qry_key(key, kind, nsp, id, key_extra);
@@ -683,7 +685,7 @@ qry_document(QryKind kind, const pg_uuid_t *id, Datum *args, const char *key_ext
 	return doc;
 }
 
-Jsonb *
+text *
 queries_user_with_apps(const pg_uuid_t *user_id)
 {
 	Datum		args[1] = {UUIDPGetDatum(user_id)};
@@ -691,7 +693,7 @@ queries_user_with_apps(const pg_uuid_t *user_id)
 	return qry_document(QRY_USER_WITH_APPS, user_id, args, NULL);
 }
 
-static Jsonb *
+static text *
 qry_agent_analytics(const pg_uuid_t *agent_id, text *period)
 {
 	Datum		args[2] = {UUIDPGetDatum(agent_id), PointerGetDatum(period)};
@@ -699,12 +701,34 @@ qry_agent_analytics(const pg_uuid_t *agent_id, text *period)
 	return qry_document(QRY_AGENT_ANALYTICS, agent_id, args, text_to_cstring(period));
 }
 
-static Jsonb *
+static text *
 qry_user_agents_overview(const pg_uuid_t *user_id)
 {
 	Datum		args[1] = {UUIDPGetDatum(user_id)};
 
 	return qry_document(QRY_USER_AGENTS_OVERVIEW, user_id, args, NULL);
+}
+
+/*
+ * A document as jsonb, for the functions as 0.1 and 0.2 define them (RETURNS
+ * jsonb; their C symbols are kept): a library of 0.3 installed and loaded
+ * before ALTER EXTENSION cognomega UPDATE answers them with the same value.
+ */
+static Datum
+qry_as_jsonb(text *doc)
+{
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(text_to_cstring(doc)));
+}
+
+/* the result of a document function: json text, or jsonb for 0.1/0.2 */
+static Datum
+qry_result(FunctionCallInfo fcinfo, text *doc, bool as_jsonb)
+{
+	if (doc == NULL)
+		PG_RETURN_NULL();
+	if (as_jsonb)
+		return qry_as_jsonb(doc);
+	PG_RETURN_TEXT_P(doc);
 }
 
 /* ----------------------------------------------------------------
@@ -760,7 +784,7 @@ qry_users_from_cache(QryUserEntry **order, int n, Oid nsp)
 
 	for (int i = 0; i < n; i++)
 	{
-		Jsonb	   *doc;
+		text	   *doc;
 
 		if (!qry_key(key, QRY_USERS_WITH_APPS, nsp, &order[i]->id, NULL))
 		{
@@ -783,12 +807,12 @@ qry_users_from_cache(QryUserEntry **order, int n, Oid nsp)
 static void
 qry_users_compute(HTAB *htab, QryUserEntry **order, int n, int misses, Oid nsp)
 {
+	MemoryContext cxt = CurrentMemoryContext;
 	Datum	   *ids = palloc(sizeof(Datum) * misses);
 	int			nids = 0;
 	ArrayType  *arr;
 	Datum		args[1];
 	int			ret;
-	MemoryContext caller = CurrentMemoryContext;
 
 	for (int i = 0; i < n; i++)
 		if (!order[i]->resolved)
@@ -811,7 +835,7 @@ qry_users_compute(HTAB *htab, QryUserEntry **order, int n, int misses, Oid nsp)
 		QryUserEntry *e = hash_search(htab, DatumGetUUIDP(id), HASH_FIND, NULL);
 
 		if (e != NULL && !isnull)
-			e->doc = qry_copy_doc(doc, caller);
+			e->doc = qry_text_copy(doc, cxt);
 	}
 	SPI_finish();
 }
@@ -844,6 +868,7 @@ qry_users_with_apps(ArrayType *ids, ReturnSetInfo *rsinfo)
 	int			n;
 	int			misses;
 	bool		cached;
+	bool		as_jsonb;
 	TimestampTz fence = 0;
 	HTAB	   *htab = qry_distinct_ids(ids, &order, &n);
 
@@ -860,6 +885,8 @@ qry_users_with_apps(ArrayType *ids, ReturnSetInfo *rsinfo)
 		if (cached)
 			qry_users_store(order, n, nsp, deps, fence);
 	}
+	/* the 0.1 and 0.2 definitions (until ALTER EXTENSION UPDATE) say jsonb */
+	as_jsonb = TupleDescAttr(rsinfo->setDesc, 1)->atttypid == JSONBOID;
 	for (int i = 0; i < n; i++)
 	{
 		Datum		values[2];
@@ -868,7 +895,7 @@ qry_users_with_apps(ArrayType *ids, ReturnSetInfo *rsinfo)
 		if (order[i]->doc == NULL)
 			continue;
 		values[0] = UUIDPGetDatum(&order[i]->id);
-		values[1] = JsonbPGetDatum(order[i]->doc);
+		values[1] = as_jsonb ? qry_as_jsonb(order[i]->doc) : PointerGetDatum(order[i]->doc);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 }
@@ -878,16 +905,23 @@ qry_users_with_apps(ArrayType *ids, ReturnSetInfo *rsinfo)
  * ----------------------------------------------------------------
  */
 
+/*
+ * The symbols without "_json" are those of the 0.1 and 0.2 definitions
+ * (RETURNS jsonb); 0.3 declares the functions RETURNS json, with "_json".
+ */
 PG_FUNCTION_INFO_V1(cognomega_user_with_apps);
+PG_FUNCTION_INFO_V1(cognomega_user_with_apps_json);
 
 Datum
 cognomega_user_with_apps(PG_FUNCTION_ARGS)
 {
-	Jsonb	   *doc = queries_user_with_apps(PG_GETARG_UUID_P(0));
+	return qry_result(fcinfo, queries_user_with_apps(PG_GETARG_UUID_P(0)), true);
+}
 
-	if (doc == NULL)
-		PG_RETURN_NULL();
-	PG_RETURN_JSONB_P(doc);
+Datum
+cognomega_user_with_apps_json(PG_FUNCTION_ARGS)
+{
+	return qry_result(fcinfo, queries_user_with_apps(PG_GETARG_UUID_P(0)), false);
 }
 
 PG_FUNCTION_INFO_V1(cognomega_users_with_apps);
@@ -903,27 +937,35 @@ cognomega_users_with_apps(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(cognomega_agent_analytics);
+PG_FUNCTION_INFO_V1(cognomega_agent_analytics_json);
 
 Datum
 cognomega_agent_analytics(PG_FUNCTION_ARGS)
 {
-	Jsonb	   *doc = qry_agent_analytics(PG_GETARG_UUID_P(0), PG_GETARG_TEXT_PP(1));
+	return qry_result(fcinfo, qry_agent_analytics(PG_GETARG_UUID_P(0), PG_GETARG_TEXT_PP(1)),
+					  true);
+}
 
-	if (doc == NULL)
-		PG_RETURN_NULL();
-	PG_RETURN_JSONB_P(doc);
+Datum
+cognomega_agent_analytics_json(PG_FUNCTION_ARGS)
+{
+	return qry_result(fcinfo, qry_agent_analytics(PG_GETARG_UUID_P(0), PG_GETARG_TEXT_PP(1)),
+					  false);
 }
 
 PG_FUNCTION_INFO_V1(cognomega_user_agents_overview);
+PG_FUNCTION_INFO_V1(cognomega_user_agents_overview_json);
 
 Datum
 cognomega_user_agents_overview(PG_FUNCTION_ARGS)
 {
-	Jsonb	   *doc = qry_user_agents_overview(PG_GETARG_UUID_P(0));
+	return qry_result(fcinfo, qry_user_agents_overview(PG_GETARG_UUID_P(0)), true);
+}
 
-	if (doc == NULL)
-		PG_RETURN_NULL();
-	PG_RETURN_JSONB_P(doc);
+Datum
+cognomega_user_agents_overview_json(PG_FUNCTION_ARGS)
+{
+	return qry_result(fcinfo, qry_user_agents_overview(PG_GETARG_UUID_P(0)), false);
 }
 
 /* the SQL text a query function prepares now, for EXPLAIN */

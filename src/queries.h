@@ -17,10 +17,12 @@
 
 #include "postgres.h"
 
-#include "utils/jsonb.h"
 #include "utils/uuid.h"
 
-/* the document of one user with its apps; NULL when the user does not exist */
-extern Jsonb *queries_user_with_apps(const pg_uuid_t *user_id);
+/*
+ * The document of one user with its apps, as json text (a text varlena with
+ * a 4-byte header); NULL when the user does not exist.
+ */
+extern text *queries_user_with_apps(const pg_uuid_t *user_id);
 
 #endif							/* COGNOMEGA_QUERIES_H */

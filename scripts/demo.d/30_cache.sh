@@ -28,8 +28,8 @@ cache_n=${DEMO_CACHE_CALLS:-20}
 sql -v n="$cache_n" <<'SQL'
 \set q 'SELECT u.subscription_tier, p.currency, count(*) AS payments, sum(p.amount) AS revenue FROM public.payments p JOIN public.users u ON u.id = p.user_id WHERE p.status = ''succeeded'' GROUP BY 1, 2 ORDER BY 1, 2'
 \echo 'query: ' :q
-\echo 'its answer, a jsonb array of row objects (the first rows, through jsonb_to_recordset):'
-SELECT * FROM jsonb_to_recordset(cognomega.cached_query(:'q'))
+\echo 'its answer, a json array of row objects (the first rows, through json_to_recordset):'
+SELECT * FROM json_to_recordset(cognomega.cached_query(:'q'))
          AS t(subscription_tier text, currency text, payments bigint, revenue numeric)
  LIMIT 4;
 
@@ -91,7 +91,7 @@ CREATE SCHEMA IF NOT EXISTS demo;
 RESET client_min_messages;
 -- cached_query(q) with whether the cache served it (cache_stats hits before/after;
 -- nothing else uses the cache while the demo runs)
-CREATE OR REPLACE FUNCTION demo.read_pending(OUT answer jsonb, OUT served text)
+CREATE OR REPLACE FUNCTION demo.read_pending(OUT answer json, OUT served text)
 LANGUAGE plpgsql AS $$
 DECLARE
     h0 bigint;

@@ -14,9 +14,9 @@ SELECT user_id FROM :s.generated_apps GROUP BY user_id ORDER BY count(*) DESC, u
 SELECT jsonb_pretty(jsonb_set(d, '{apps}', (SELECT coalesce(jsonb_agg(e ORDER BY i), '[]') FROM
          jsonb_array_elements(d -> 'apps') WITH ORDINALITY t(e, i) WHERE i <= 2)))
        || E'\n(' || jsonb_array_length(d -> 'apps') || ' apps in all)' AS user_with_apps
-  FROM cognomega.user_with_apps(:'user_id') d;
+  FROM (SELECT cognomega.user_with_apps(:'user_id')::jsonb) AS t(d);
 \echo 'users_with_apps: ten users in one call, one plan:'
-SELECT count(*) AS documents, sum(jsonb_array_length(doc -> 'apps')) AS apps
+SELECT count(*) AS documents, sum(json_array_length(doc -> 'apps')) AS apps
   FROM cognomega.users_with_apps(ARRAY(SELECT id FROM :s.users ORDER BY id LIMIT 10));
 SELECT n.agent_id, a.user_id AS agent_user, n.period
   FROM :s.ai_agent_analytics n JOIN :s.ai_agents a ON a.id = n.agent_id
@@ -25,9 +25,9 @@ SELECT n.agent_id, a.user_id AS agent_user, n.period
 SELECT jsonb_pretty(jsonb_set(d, '{agents}', (SELECT coalesce(jsonb_agg(e ORDER BY i), '[]') FROM
          jsonb_array_elements(d -> 'agents') WITH ORDINALITY t(e, i) WHERE i <= 2)))
        || E'\n(' || jsonb_array_length(d -> 'agents') || ' active agents in all)' AS user_agents_overview
-  FROM cognomega.user_agents_overview(:'agent_user') d;
+  FROM (SELECT cognomega.user_agents_overview(:'agent_user')::jsonb) AS t(d);
 \echo 'agent_analytics: the newest row of an agent and period:'
-SELECT jsonb_pretty(cognomega.agent_analytics(:'agent_id', :'period')) AS agent_analytics;
+SELECT cognomega.agent_analytics(:'agent_id', :'period') AS agent_analytics;
 SELECT cognomega.query_sql('agent_analytics') AS q \gset
 PREPARE qry_demo(uuid, text) AS :q;
 CREATE FUNCTION pg_temp.qry_plan(agent uuid, period text) RETURNS SETOF text

@@ -48,11 +48,11 @@ COMMENT ON FUNCTION cognomega.cache_clear() IS
     'remove every entry of every database and role; returns entries removed';
 
 CREATE FUNCTION cognomega.cached_query(query text, ttl interval DEFAULT NULL)
-RETURNS jsonb
+RETURNS json
 LANGUAGE C VOLATILE PARALLEL UNSAFE
-AS 'MODULE_PATHNAME', 'cognomega_cached_query';
+AS 'MODULE_PATHNAME', 'cognomega_cached_query_json';
 COMMENT ON FUNCTION cognomega.cached_query(text, interval) IS
-    'run a read-only query, its rows as a jsonb array, served from the cache when valid';
+    'run a read-only query, its rows as a json array of objects, served from the cache when valid';
 
 CREATE FUNCTION cognomega.cache_sweep()
 RETURNS bigint

@@ -8,18 +8,20 @@
 -- VOLATILE because a call reads the newest committed data (a fresh snapshot
 -- in READ COMMITTED, like a cache hit would show), not the statement's.
 -- PARALLEL RESTRICTED: the cache and the kept plans live in the leader.
+-- json (since 0.3; jsonb before): the documents are built as JSON text,
+-- cached as that text and sent as stored; doc::jsonb is the 0.2 value.
 -- ---------------------------------------------------------------------------
 
 CREATE FUNCTION cognomega.user_with_apps(user_id uuid)
-RETURNS jsonb
+RETURNS json
 LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED
-AS 'MODULE_PATHNAME', 'cognomega_user_with_apps';
+AS 'MODULE_PATHNAME', 'cognomega_user_with_apps_json';
 
 COMMENT ON FUNCTION cognomega.user_with_apps(uuid) IS
 '{"user": {all columns of the user row}, "apps": [{id, title, status, created_at}, ...] newest first}; NULL when the user does not exist';
 
 CREATE FUNCTION cognomega.users_with_apps(user_ids uuid[])
-RETURNS TABLE(user_id uuid, doc jsonb)
+RETURNS TABLE(user_id uuid, doc json)
 LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED ROWS 20
 AS 'MODULE_PATHNAME', 'cognomega_users_with_apps';
 
@@ -27,17 +29,17 @@ COMMENT ON FUNCTION cognomega.users_with_apps(uuid[]) IS
 'user_with_apps for each existing user of the array, once each, in the order of first appearance; one query for all';
 
 CREATE FUNCTION cognomega.agent_analytics(agent_id uuid, period text)
-RETURNS jsonb
+RETURNS json
 LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED
-AS 'MODULE_PATHNAME', 'cognomega_agent_analytics';
+AS 'MODULE_PATHNAME', 'cognomega_agent_analytics_json';
 
 COMMENT ON FUNCTION cognomega.agent_analytics(uuid, text) IS
 'the newest ai_agent_analytics row of the agent and period as an object, NULL if none; scans partitions newest first and stops at the first holding a row';
 
 CREATE FUNCTION cognomega.user_agents_overview(user_id uuid)
-RETURNS jsonb
+RETURNS json
 LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED
-AS 'MODULE_PATHNAME', 'cognomega_user_agents_overview';
+AS 'MODULE_PATHNAME', 'cognomega_user_agents_overview_json';
 
 COMMENT ON FUNCTION cognomega.user_agents_overview(uuid) IS
 '{"user_id": ..., "agents": [{id, name, type, status, created_at, pending, in_progress}, ...] active agents newest first}; NULL when the user does not exist';

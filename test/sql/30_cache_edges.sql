@@ -107,8 +107,8 @@ RESET cognomega.cache_max_entry_size;
 -- TABLESAMPLE draws another sample on every run: run, never stored
 CREATE TABLE sampled AS SELECT g FROM generate_series(1, 1000) g;
 SELECT cognomega.cache_reset_stats();
-SELECT jsonb_typeof(cognomega.cached_query('SELECT count(*) AS n FROM cache_edge.sampled TABLESAMPLE BERNOULLI (50)')) AS ran,
-       jsonb_typeof(cognomega.cached_query('SELECT count(*) AS n FROM (SELECT g FROM cache_edge.sampled TABLESAMPLE SYSTEM (50)) s')) AS in_subquery;
+SELECT json_typeof(cognomega.cached_query('SELECT count(*) AS n FROM cache_edge.sampled TABLESAMPLE BERNOULLI (50)')) AS ran,
+       json_typeof(cognomega.cached_query('SELECT count(*) AS n FROM (SELECT g FROM cache_edge.sampled TABLESAMPLE SYSTEM (50)) s')) AS in_subquery;
 SELECT stores, hits FROM cognomega.cache_stats;
 
 -- keys: the current role inside a SECURITY DEFINER function is its owner,
@@ -172,8 +172,8 @@ DROP ROLE cognomega_edge_tenant;
 -- full but not stored
 SET cognomega.cache_max_entry_size = '1kB';
 SELECT cognomega.cache_reset_stats();
-SELECT jsonb_array_length(cognomega.cached_query('SELECT g FROM generate_series(1, 500) g')) AS rows_returned;
-SELECT jsonb_array_length(cognomega.cached_query('SELECT g FROM generate_series(1, 500) g')) AS rows_again;
+SELECT json_array_length(cognomega.cached_query('SELECT g FROM generate_series(1, 500) g')) AS rows_returned;
+SELECT json_array_length(cognomega.cached_query('SELECT g FROM generate_series(1, 500) g')) AS rows_again;
 SELECT stores, hits FROM cognomega.cache_stats;
 RESET cognomega.cache_max_entry_size;
 

@@ -1,4 +1,4 @@
--- cached_query: results as jsonb, served from the cache when valid; what is
+-- cached_query: results as json, served from the cache when valid; what is
 -- and is not cached; keys by search_path, role and output settings; errors.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS cognomega;

@@ -50,7 +50,7 @@ SELECT cognomega.agent_analytics('00000000-0000-0000-0000-0000000000a2', 'daily'
 SELECT cognomega.agent_analytics('00000000-0000-0000-0000-0000000000a3', 'daily') ->> 'total_interactions' AS a3_in_default;
 SELECT cognomega.agent_analytics('00000000-0000-0000-0000-0000000000a1', 'monthly') IS NULL AS unknown_period;
 -- the object is the whole row
-SELECT cognomega.agent_analytics('00000000-0000-0000-0000-0000000000a1', 'daily') =
+SELECT cognomega.agent_analytics('00000000-0000-0000-0000-0000000000a1', 'daily')::jsonb =
        (SELECT to_jsonb(a) FROM qry_an.ai_agent_analytics a
          WHERE agent_id = '00000000-0000-0000-0000-0000000000a1' AND period = 'daily'
          ORDER BY created_at DESC LIMIT 1) AS whole_row;

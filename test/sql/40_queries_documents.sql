@@ -37,21 +37,21 @@ INSERT INTO qry_docs.generated_apps (id, user_id, title, status, created_at) VAL
   ('00000000-0000-0000-0000-00000000a004', '00000000-0000-0000-0000-000000000003', 'shop', 'completed', '2026-02-15 10:00+00');
 
 -- user_with_apps: every user column, apps newest first
-SELECT jsonb_pretty(cognomega.user_with_apps('00000000-0000-0000-0000-000000000001'));
+SELECT jsonb_pretty(cognomega.user_with_apps('00000000-0000-0000-0000-000000000001')::jsonb);
 -- a user without apps: "apps": []
 SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000002');
-SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000002') -> 'apps' = '[]'::jsonb AS empty_apps;
+SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000002')::jsonb -> 'apps' = '[]'::jsonb AS empty_apps;
 -- the user part is the whole row, exactly to_jsonb of it
-SELECT cognomega.user_with_apps(u.id) -> 'user' = to_jsonb(u) AS whole_row
+SELECT cognomega.user_with_apps(u.id)::jsonb -> 'user' = to_jsonb(u) AS whole_row
   FROM qry_docs.users u ORDER BY u.id;
 -- the apps are exactly the user's, in order
-SELECT jsonb_path_query_array(cognomega.user_with_apps('00000000-0000-0000-0000-000000000001'), '$.apps[*].title') AS titles;
+SELECT jsonb_path_query_array(cognomega.user_with_apps('00000000-0000-0000-0000-000000000001')::jsonb, '$.apps[*].title') AS titles;
 -- unknown user and NULL: NULL (STRICT)
 SELECT cognomega.user_with_apps('00000000-0000-0000-0000-0000000000ff') IS NULL AS unknown_is_null;
 SELECT cognomega.user_with_apps(NULL) IS NULL AS null_is_null;
 
 -- users_with_apps: existing ids only, once each, in order of first appearance
-SELECT user_id, doc -> 'user' ->> 'email' AS email, jsonb_array_length(doc -> 'apps') AS apps
+SELECT user_id, doc -> 'user' ->> 'email' AS email, json_array_length(doc -> 'apps') AS apps
   FROM cognomega.users_with_apps(ARRAY['00000000-0000-0000-0000-000000000003',
                                        '00000000-0000-0000-0000-0000000000ff',
                                        NULL,
@@ -59,7 +59,7 @@ SELECT user_id, doc -> 'user' ->> 'email' AS email, jsonb_array_length(doc -> 'a
                                        '00000000-0000-0000-0000-000000000003',
                                        '00000000-0000-0000-0000-000000000002']::uuid[]);
 -- each document is the one user_with_apps gives
-SELECT bool_and(w.doc = cognomega.user_with_apps(w.user_id)) AS same_docs, count(*)
+SELECT bool_and(w.doc::text = cognomega.user_with_apps(w.user_id)::text) AS same_docs, count(*)
   FROM cognomega.users_with_apps(ARRAY(SELECT id FROM qry_docs.users)) w;
 -- empty array, array of unknown ids, NULL array: no rows
 SELECT count(*) FROM cognomega.users_with_apps('{}');
@@ -83,7 +83,7 @@ SELECT ('00000000-0000-0000-0000-0000000c' || lpad(to_hex(g), 4, '0'))::uuid,
                (4, '00000000-0000-0000-0000-00000000b001', 'completed'),
                (5, '00000000-0000-0000-0000-00000000b002', 'failed'),
                (6, '00000000-0000-0000-0000-00000000b003', 'pending')) v(g, a, s);
-SELECT jsonb_pretty(cognomega.user_agents_overview('00000000-0000-0000-0000-000000000001'));
+SELECT jsonb_pretty(cognomega.user_agents_overview('00000000-0000-0000-0000-000000000001')::jsonb);
 -- a user whose agents are all inactive: "agents": []
 SELECT cognomega.user_agents_overview('00000000-0000-0000-0000-000000000002');
 -- unknown user, NULL: NULL
@@ -96,7 +96,7 @@ INSERT INTO qry_docs.ai_agent_analytics (agent_id, period, total_interactions, s
   ('00000000-0000-0000-0000-00000000b001', 'daily', 12, 0.95, 0.011, '2026-05-02 00:00+00'),
   ('00000000-0000-0000-0000-00000000b001', 'weekly', 70, 0.93, 0.012, '2026-05-03 00:00+00'),
   ('00000000-0000-0000-0000-00000000b002', 'daily', 3, 0.50, 0.020, '2026-05-04 00:00+00');
-SELECT jsonb_pretty(cognomega.agent_analytics('00000000-0000-0000-0000-00000000b001', 'daily'));
+SELECT jsonb_pretty(cognomega.agent_analytics('00000000-0000-0000-0000-00000000b001', 'daily')::jsonb);
 SELECT cognomega.agent_analytics('00000000-0000-0000-0000-00000000b001', 'weekly') ->> 'total_interactions' AS weekly;
 -- unknown period, unknown agent, NULL arguments: NULL
 SELECT cognomega.agent_analytics('00000000-0000-0000-0000-00000000b001', 'fortnightly') IS NULL AS unknown_period;

@@ -26,11 +26,11 @@ ALTER TABLE qry_plans.users ADD COLUMN display_name text DEFAULT 'Ada';
 SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000001') -> 'user' ->> 'display_name' AS display_name;
 SELECT doc -> 'user' ->> 'display_name' AS display_name
   FROM cognomega.users_with_apps('{00000000-0000-0000-0000-000000000001}');
-SELECT cognomega.user_with_apps(u.id) -> 'user' = to_jsonb(u) AS whole_row FROM qry_plans.users u;
+SELECT cognomega.user_with_apps(u.id)::jsonb -> 'user' = to_jsonb(u) AS whole_row FROM qry_plans.users u;
 -- and a dropped one disappears
 ALTER TABLE qry_plans.users DROP COLUMN display_name;
-SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000001') -> 'user' ? 'display_name' AS has_display_name;
-SELECT cognomega.user_with_apps(u.id) -> 'user' = to_jsonb(u) AS whole_row FROM qry_plans.users u;
+SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000001')::jsonb -> 'user' ? 'display_name' AS has_display_name;
+SELECT cognomega.user_with_apps(u.id)::jsonb -> 'user' = to_jsonb(u) AS whole_row FROM qry_plans.users u;
 
 -- a column type change of a table the documents read
 ALTER TABLE qry_plans.generated_apps ALTER COLUMN title TYPE varchar(200);
@@ -48,12 +48,12 @@ DO $$ DECLARE r record; BEGIN
 END $$;
 INSERT INTO qry_plans.generated_apps (id, user_id, title, status, created_at)
 VALUES ('00000000-0000-0000-0000-00000000a002', '00000000-0000-0000-0000-000000000001', 'crm', 'generating', '2026-03-01 10:00+00');
-SELECT jsonb_path_query_array(cognomega.user_with_apps('00000000-0000-0000-0000-000000000001'), '$.apps[*].title') AS titles;
+SELECT jsonb_path_query_array(cognomega.user_with_apps('00000000-0000-0000-0000-000000000001')::jsonb, '$.apps[*].title') AS titles;
 DO $$ DECLARE r record; BEGIN
   FOR r IN SELECT def FROM qry_saved_indexes LOOP EXECUTE r.def; END LOOP;
 END $$;
 UPDATE qry_plans.generated_apps SET title = 'crm v2' WHERE id = '00000000-0000-0000-0000-00000000a002';
-SELECT jsonb_path_query_array(cognomega.user_with_apps('00000000-0000-0000-0000-000000000001'), '$.apps[*].title') AS titles;
+SELECT jsonb_path_query_array(cognomega.user_with_apps('00000000-0000-0000-0000-000000000001')::jsonb, '$.apps[*].title') AS titles;
 SET client_min_messages = warning;
 ALTER TABLE qry_plans.users DROP CONSTRAINT users_pkey CASCADE;
 RESET client_min_messages;
@@ -109,14 +109,15 @@ RESET TimeZone;
 SET cognomega.cache_enabled = off;
 CREATE SCHEMA qry_evil;
 CREATE FUNCTION qry_evil.to_jsonb(anyelement) RETURNS jsonb LANGUAGE sql AS $$ SELECT '"evil"'::jsonb $$;
+CREATE FUNCTION qry_evil.to_json(anyelement) RETURNS json LANGUAGE sql AS $$ SELECT '"evil"'::json $$;
 CREATE FUNCTION qry_evil.count(anyelement) RETURNS bigint LANGUAGE sql AS $$ SELECT 42::bigint $$;
 SET search_path = '';
-SELECT pg_catalog.jsonb_typeof(cognomega.user_with_apps('00000000-0000-0000-0000-000000000001')) AS doc;
+SELECT pg_catalog.json_typeof(cognomega.user_with_apps('00000000-0000-0000-0000-000000000001')) AS doc;
 SELECT pg_catalog.count(*) FROM cognomega.users_with_apps('{00000000-0000-0000-0000-000000000001}');
 SELECT cognomega.user_agents_overview('00000000-0000-0000-0000-000000000001') OPERATOR(pg_catalog.#>) '{agents,0,pending}' AS pending;
 SELECT cognomega.agent_analytics('00000000-0000-0000-0000-00000000b001', 'daily') IS NULL AS no_analytics;
 SET search_path = qry_evil, public;
-SELECT jsonb_typeof(cognomega.user_with_apps('00000000-0000-0000-0000-000000000001')) AS doc;
+SELECT json_typeof(cognomega.user_with_apps('00000000-0000-0000-0000-000000000001')) AS doc;
 SELECT cognomega.user_agents_overview('00000000-0000-0000-0000-000000000001') #> '{agents,0,pending}' AS pending;
 RESET search_path;
 RESET cognomega.cache_enabled;

@@ -38,13 +38,13 @@ SELECT count(*) AS unknown_users FROM cognomega.users_with_apps('{00000000-0000-
 SELECT cognomega.agent_analytics('00000000-0000-0000-0000-00000000ffff', 'daily') AS unknown_agent;
 SELECT cognomega.agent_analytics('00000000-0000-0000-0000-00000000b001', 'weekly') AS unknown_period;
 SELECT cognomega.user_agents_overview('00000000-0000-0000-0000-00000000ffff') AS unknown_owner;
-SELECT (cognomega.user_agents_overview('00000000-0000-0000-0000-000000000001') #> '{agents,0}') - 'created_at' AS agent;
-SELECT jsonb_array_length(cognomega.user_with_apps('00000000-0000-0000-0000-000000000001') -> 'apps') AS apps;
+SELECT (cognomega.user_agents_overview('00000000-0000-0000-0000-000000000001')::jsonb #> '{agents,0}') - 'created_at' AS agent;
+SELECT json_array_length(cognomega.user_with_apps('00000000-0000-0000-0000-000000000001') -> 'apps') AS apps;
 -- the same through the cache: what is stored is not poisoned either
 RESET cognomega.cache_enabled;
 SELECT cognomega.user_with_apps('00000000-0000-0000-0000-00000000ffff') AS unknown_user;
 SELECT cognomega.agent_analytics('00000000-0000-0000-0000-00000000b001', 'weekly') AS unknown_period;
-SELECT (cognomega.user_agents_overview('00000000-0000-0000-0000-000000000001') #> '{agents,0}') - 'created_at' AS agent;
+SELECT (cognomega.user_agents_overview('00000000-0000-0000-0000-000000000001')::jsonb #> '{agents,0}') - 'created_at' AS agent;
 RESET search_path;
 SELECT cognomega.user_with_apps('00000000-0000-0000-0000-00000000ffff') AS unknown_user;
 SELECT cognomega.agent_analytics('00000000-0000-0000-0000-00000000b001', 'weekly') AS unknown_period;

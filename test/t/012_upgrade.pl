@@ -138,4 +138,71 @@ foreach my $v (@old)
 		'app 2 todo 0 0', "$v + update keeps its configuration and data, and works");
 }
 
+# The update to 0.3 re-creates the query functions (their result type went
+# from jsonb to json).  An object depending on one of them makes the update
+# fail with a clear message, naming it, and change nothing; once it is
+# dropped the update goes through, and it can be created again over json.
+# Privileges granted on the functions are reset, with a WARNING naming them.
+my $prev = $old[-1];
+if ($current eq '0.3' && $prev eq '0.2')
+{
+	$node->safe_psql('postgres', 'CREATE DATABASE with_view');
+	$node->safe_psql('with_view', q{
+		CREATE EXTENSION cognomega VERSION '0.2';
+		CREATE SCHEMA app;
+		SELECT count(*) FROM cognomega.setup('app');
+		INSERT INTO app.users (email) VALUES ('ada@example.com');
+		CREATE VIEW app.user_docs AS
+			SELECT u.id, cognomega.user_with_apps(u.id) AS doc FROM app.users u;
+		CREATE ROLE upgrade_reader;
+		GRANT EXECUTE ON FUNCTION cognomega.agent_analytics(uuid, text) TO upgrade_reader;
+	});
+	# the 0.2 definitions (RETURNS jsonb) served by this library, before
+	# the update: jsonb, the same values
+	is($node->safe_psql('with_view', q{
+		SELECT concat_ws(' ', pg_typeof(cognomega.user_with_apps(u.id)),
+		       cognomega.user_with_apps(u.id) -> 'user' = to_jsonb(u),
+		       cognomega.user_with_apps(u.id) @> '{"apps": []}',
+		       (SELECT pg_typeof(w.doc) || ' ' || (w.doc -> 'user' = to_jsonb(u))
+		          FROM cognomega.users_with_apps(ARRAY[u.id]) w),
+		       cognomega.user_agents_overview(u.id) = jsonb_build_object('user_id', u.id, 'agents', '[]'::jsonb),
+		       cognomega.agent_analytics(u.id, 'daily') IS NULL,
+		       pg_typeof(cognomega.cached_query('SELECT 1 AS one, ''x'' AS two')),
+		       cognomega.cached_query('SELECT 1 AS one, ''x'' AS two'))
+		  FROM app.users u}),
+		'jsonb t t jsonb true t t jsonb [{"one": 1, "two": "x"}]',
+		'before the update, the 0.2 definitions get jsonb from this library');
+	my ($ret, $out, $err) = $node->psql('with_view',
+		"\\set VERBOSITY verbose\nALTER EXTENSION cognomega UPDATE");
+	isnt($ret, 0, 'the update fails while a view depends on user_with_apps');
+	like($err, qr/ERROR:  2BP01: cannot update extension cognomega to 0\.3: objects depend on functions whose result type changes from jsonb to json/,
+		'with SQLSTATE 2BP01 and a message that says why');
+	like($err, qr/DETAIL:  Depending objects: view app\.user_docs \(on cognomega\.user_with_apps\(user_id uuid\)\)\./,
+		'naming the view and the function');
+	like($err, qr/HINT:  Drop them, run ALTER EXTENSION cognomega UPDATE again and re-create them/,
+		'and what to do');
+	is($node->safe_psql('with_view', q{
+		SELECT extversion || ' ' || (SELECT doc #>> '{user,email}' FROM app.user_docs)
+		  FROM pg_extension WHERE extname = 'cognomega'}),
+		'0.2 ada@example.com', 'nothing changed: still 0.2, the view works');
+
+	$node->safe_psql('with_view', 'DROP VIEW app.user_docs');
+	($ret, $out, $err) = $node->psql('with_view', 'ALTER EXTENSION cognomega UPDATE');
+	is($ret, 0, 'the update goes through once the view is dropped');
+	like($err, qr/WARNING:  privileges on cognomega's query functions are reset to the default by the update to 0\.3/,
+		'a WARNING says granted privileges were reset');
+	like($err, qr/GRANT EXECUTE ON FUNCTION cognomega\.agent_analytics\(agent_id uuid, period text\) TO upgrade_reader;/,
+		'and gives the GRANT to run again');
+	is($node->safe_psql('with_view', q{
+		CREATE VIEW app.user_docs AS
+			SELECT u.id, cognomega.user_with_apps(u.id) AS doc FROM app.users u;
+		SELECT extversion || ' ' || pg_typeof(d.doc) || ' ' || (d.doc #>> '{user,email}')
+		  FROM pg_extension, app.user_docs d WHERE extname = 'cognomega'}),
+		'0.3 json ada@example.com', 'the view re-created over the 0.3 function returns json');
+	$node->safe_psql('with_view', q{
+		DROP VIEW app.user_docs;
+		DROP OWNED BY upgrade_reader;
+		DROP ROLE upgrade_reader;});
+}
+
 done_testing();

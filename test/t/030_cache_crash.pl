@@ -68,7 +68,7 @@ is($node->safe_psql('postgres', q{
 SELECT cognomega.cached_query('SELECT v FROM c WHERE id = 2');
 SELECT cognomega.cached_query('SELECT v FROM c WHERE id = 2');
 SELECT hits, stores FROM cognomega.cache_stats;
-}), "[{\"v\": 2}]\n[{\"v\": 2}]\n2|2", 'cached_query works after the crash');
+}), "[{\"v\":2}]\n[{\"v\":2}]\n2|2", 'cached_query works after the crash');
 
 $node->stop;
 done_testing();

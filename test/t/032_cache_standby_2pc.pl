@@ -35,13 +35,13 @@ SELECT cognomega.cache_get('k') IS NULL;
 SELECT cognomega.cached_query('SELECT v FROM s');
 SELECT cognomega.cached_query('SELECT v FROM s');
 SELECT entries, hits, stores FROM cognomega.cache_stats;
-}), "f\nt\n[{\"v\": \"before\"}]\n[{\"v\": \"before\"}]\n0|0|0",
+}), "f\nt\n[{\"v\":\"before\"}]\n[{\"v\":\"before\"}]\n0|0|0",
 	'a standby neither stores nor serves');
 
 $primary->safe_psql('postgres', q{UPDATE s SET v = 'replicated'});
 $primary->wait_for_catchup($standby);
 is($standby->safe_psql('postgres', q{SELECT cognomega.cached_query('SELECT v FROM s')}),
-	'[{"v": "replicated"}]', 'a standby always sees replayed changes');
+	'[{"v":"replicated"}]', 'a standby always sees replayed changes');
 $standby->stop;
 
 # --- COMMIT PREPARED after a restart
@@ -55,11 +55,11 @@ is($primary->safe_psql('postgres', q{
 SELECT cognomega.cached_query('SELECT v FROM s');
 SELECT cognomega.cached_query('SELECT v FROM s');
 SELECT hits, stores FROM cognomega.cache_stats;
-}), "[{\"v\": \"replicated\"}]\n[{\"v\": \"replicated\"}]\n1|1",
+}), "[{\"v\":\"replicated\"}]\n[{\"v\":\"replicated\"}]\n1|1",
 	'old value cached while the transaction is prepared');
 $primary->safe_psql('postgres', q{COMMIT PREPARED 'cache_tap'});
 is($primary->safe_psql('postgres', q{SELECT cognomega.cached_query('SELECT v FROM s')}),
-	'[{"v": "prepared"}]', 'COMMIT PREPARED after a restart invalidates');
+	'[{"v":"prepared"}]', 'COMMIT PREPARED after a restart invalidates');
 
 $primary->stop;
 done_testing();
