@@ -33,7 +33,7 @@ CREATE TABLE roles (r regrole);
 INSERT INTO roles VALUES ('cache_rvc_gone');
 SELECT cognomega.cached_query('SELECT r::oid > 0 AS ok, r FROM roles') IS NOT NULL AS filled;
 DROP ROLE cache_rvc_gone;
-SELECT cognomega.cached_query('SELECT r::oid > 0 AS ok, r FROM roles')
+SELECT cognomega.cached_query('SELECT r::oid > 0 AS ok, r FROM roles')::jsonb
        = (SELECT jsonb_agg(to_jsonb(x)) FROM (SELECT r::oid > 0 AS ok, r FROM roles) x)
        AS same_as_plain;
 -- what the key covers is still stored: date/time and money output
