@@ -98,6 +98,7 @@
 #include "catalog/pg_statistic_ext.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_language.h"
+#include "commands/extension.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "common/hashfn.h"
@@ -1491,4 +1492,47 @@ cognomega_cache_key_column(PG_FUNCTION_ARGS)
 		elog(ERROR, "could not create the key trigger on %s", qualified);
 	SPI_finish();
 	PG_RETURN_VOID();
+}
+
+/*
+ * DROP EXTENSION cognomega: the key triggers on the platform's (and
+ * others') tables depend on our trigger function and would make the drop
+ * fail (or, with CASCADE, be dropped anyway).  Drop them first, in the same
+ * transaction, so that a plain DROP EXTENSION keeps working and keeps the
+ * tables.  Called by the ProcessUtility hook (preloaded only).
+ */
+void
+invalidate_before_drop_extension(Node *node)
+{
+	DropStmt   *ds;
+	bool		ours = false;
+	List	   *stmts = NIL;
+
+	if (node == NULL || !IsA(node, DropStmt))
+		return;
+	ds = (DropStmt *) node;
+	if (ds->removeType != OBJECT_EXTENSION)
+		return;
+	for (int i = 0; i < list_length(ds->objects); i++)
+		if (strcmp(strVal(list_nth(ds->objects, i)), "cognomega") == 0)
+			ours = true;
+	if (!ours || !OidIsValid(get_extension_oid("cognomega", true)))
+		return;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute(psprintf("SELECT pg_catalog.format('DROP TRIGGER %%I ON %%s', t.tgname,"
+							 " t.tgrelid::pg_catalog.regclass)"
+							 " FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid"
+							 " WHERE p.prolang = %u AND p.prosrc = '%s' AND t.tgparentid = 0",
+							 ClanguageId, INVAL_KEY_TRIGGER_SRC),
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not list the cache key triggers");
+	for (uint64 i = 0; i < SPI_processed; i++)
+		stmts = lappend(stmts, SPI_getvalue(SPI_tuptable->vals[i],
+											SPI_tuptable->tupdesc, 1));
+	for (int i = 0; i < list_length(stmts); i++)
+		if (SPI_execute((char *) list_nth(stmts, i), false, 0) != SPI_OK_UTILITY)
+			elog(ERROR, "could not drop a cache key trigger");
+	SPI_finish();
 }
