@@ -180,6 +180,7 @@ typedef struct InvalKeyedInfo
 
 static HTAB *inval_keyed_htab = NULL;
 static MemoryContext inval_keyed_cxt = NULL;
+static uint64 inval_keyed_resets = 0;	/* relcache invalidations seen */
 
 /* the last partition whose root the key trigger looked up */
 static Oid	inval_last_leaf = InvalidOid;
@@ -466,6 +467,7 @@ static void
 inval_relcache_callback(Datum arg, Oid relid)
 {
 	/* a trigger, a partition or a relation changed: decide again */
+	inval_keyed_resets++;
 	if (inval_keyed_cxt != NULL)
 	{
 		MemoryContextReset(inval_keyed_cxt);
@@ -601,37 +603,61 @@ inval_keyed_info(Oid root)
 	return info;
 }
 
-/* the root's key trigger and its columns (info->columns) */
-static void
-inval_root_columns(InvalKeyedInfo *info)
+/*
+ * The arguments of root's key trigger (copied into the caller's memory
+ * context): false when it has none, or when in doubt (its lock is taken).
+ * Remembered until the next relcache invalidation.  Locking may process
+ * invalidations, which reset the table: the entry is looked up again, and
+ * nothing learnt across a reset is remembered (inval_keyed_resets).
+ */
+static bool
+inval_root_columns(Oid root, List **columns)
 {
+	InvalKeyedInfo *info = inval_keyed_info(root);
+	uint64		resets = inval_keyed_resets;
 	Relation	rel;
 	Trigger    *t;
+	bool		has = false;
 
+	*columns = NIL;
 	if (info->columns_known)
-		return;
-	if (!ConditionalLockRelationOid(info->root, AccessShareLock))
-		return;					/* unknown: in doubt, and asked again */
-	rel = try_relation_open(info->root, NoLock);
+	{
+		for (int i = 0; i < list_length(info->columns); i++)
+			*columns = lappend(*columns, makeString(pstrdup(strVal(list_nth(info->columns, i)))));
+		return info->has_trigger;
+	}
+	if (!ConditionalLockRelationOid(root, AccessShareLock))
+		return false;			/* in doubt, and asked again */
+	resets = inval_keyed_resets;	/* what the lock took in is seen below */
+	rel = try_relation_open(root, NoLock);
 	if (rel != NULL)
 	{
 		t = inval_key_trigger(rel);
 		if (t != NULL)
 		{
-			MemoryContext old = MemoryContextSwitchTo(inval_keyed_cxt);
-
 			for (int i = 0; i < t->tgnargs; i++)
-				info->columns = lappend(info->columns, makeString(pstrdup(t->tgargs[i])));
-			MemoryContextSwitchTo(old);
-			info->has_trigger = true;
+				*columns = lappend(*columns, makeString(pstrdup(t->tgargs[i])));
+			has = true;
 		}
 		relation_close(rel, NoLock);
 	}
-	UnlockRelationOid(info->root, AccessShareLock);
-	/* a relcache flush inside may have reset the table: then no caching */
-	if (inval_keyed_htab != NULL &&
-		hash_search(inval_keyed_htab, &info->root, HASH_FIND, NULL) == info)
+	UnlockRelationOid(root, AccessShareLock);
+	if (rel == NULL)
+		return false;
+	if (resets == inval_keyed_resets)
+	{
+		MemoryContext old;
+
+		info = inval_keyed_info(root);
+		old = MemoryContextSwitchTo(inval_keyed_cxt);
+		for (int i = 0; i < list_length(*columns); i++)
+			info->columns = lappend(info->columns,
+									makeString(pstrdup(strVal(list_nth(*columns, i)))));
+		MemoryContextSwitchTo(old);
+		info->has_trigger = has;
 		info->columns_known = true;
+	}
+	return has;
 }
 
 /*
@@ -644,14 +670,16 @@ inval_root_keyed(Oid root)
 {
 	bool		replica = SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA;
 	InvalKeyedInfo *info = inval_keyed_info(root);
+	uint64		resets;
 	bool		keyed;
+	List	   *columns;
 	List	   *members;
 
 	if (info->keyed[replica] >= 0)
 		return info->keyed[replica] == 1;
-	inval_root_columns(info);
-	if (!info->columns_known || !info->has_trigger)
+	if (!inval_root_columns(root, &columns))
 		return false;
+	resets = inval_keyed_resets;
 	keyed = true;
 	if (get_rel_relkind(root) == RELKIND_PARTITIONED_TABLE)
 	{
@@ -659,21 +687,19 @@ inval_root_keyed(Oid root)
 		for (int i = 0; keyed && i < list_length(members); i++)
 		{
 			Oid			m = list_nth_oid(members, i);
-			char		kind = get_rel_relkind(m);
 
-			if (kind == RELKIND_PARTITIONED_TABLE)
+			if (get_rel_relkind(m) == RELKIND_PARTITIONED_TABLE)
 				continue;
-			keyed = inval_member_keyed(m, info->columns, replica);
+			keyed = inval_member_keyed(m, columns, replica);
 		}
 		list_free(members);
 	}
 	else
-		keyed = inval_member_keyed(root, info->columns, replica);
+		keyed = inval_member_keyed(root, columns, replica);
 
-	/* looked up again: a relcache flush may have reset the table */
-	info = inval_keyed_info(root);
-	if (info->columns_known)
-		info->keyed[replica] = keyed ? 1 : 0;
+	/* remembered only if no invalidation came in meanwhile */
+	if (resets == inval_keyed_resets)
+		inval_keyed_info(root)->keyed[replica] = keyed ? 1 : 0;
 	return keyed;
 }
 
@@ -817,18 +843,16 @@ inval_key_slots(Oid relid, const char *column, const char *value,
 				uint32 *key_slot, uint32 *unkeyed_slot)
 {
 	Oid			root;
-	InvalKeyedInfo *info;
+	List	   *columns;
 	bool		tracked = false;
 
 	if (inval_shared == NULL)
 		return false;
 	root = inval_partition_root(relid);
-	info = inval_keyed_info(root);
-	inval_root_columns(info);
-	if (!info->columns_known || !info->has_trigger)
+	if (!inval_root_columns(root, &columns))
 		return false;
-	for (int i = 0; i < list_length(info->columns); i++)
-		if (strcmp(strVal(list_nth(info->columns, i)), column) == 0)
+	for (int i = 0; i < list_length(columns); i++)
+		if (strcmp(strVal(list_nth(columns, i)), column) == 0)
 			tracked = true;
 	if (!tracked)
 		return false;
