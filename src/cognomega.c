@@ -145,7 +145,6 @@ cognomega_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		((VariableSetStmt *) node)->kind == VAR_SET_MULTI &&
 		strcmp(((VariableSetStmt *) node)->name, "TRANSACTION SNAPSHOT") == 0)
 		cache_note_snapshot_import();
-	invalidate_before_drop_extension(node);
 
 	PG_TRY();
 	{

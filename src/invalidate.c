@@ -98,6 +98,7 @@
 #include "catalog/pg_statistic_ext.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_language.h"
+#include "commands/event_trigger.h"
 #include "commands/extension.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -1523,10 +1524,11 @@ cognomega_cache_key_column(PG_FUNCTION_ARGS)
  * others') tables depend on our trigger function and would make the drop
  * fail (or, with CASCADE, be dropped anyway).  Drop them first, in the same
  * transaction, so that a plain DROP EXTENSION keeps working and keeps the
- * tables.  Called by the ProcessUtility hook (preloaded only).
+ * tables.  An event trigger (ddl_command_start, DROP EXTENSION) calls it,
+ * so it works with the library preloaded or not.
  */
-void
-invalidate_before_drop_extension(Node *node)
+static void
+inval_before_drop_extension(Node *node)
 {
 	DropStmt   *ds;
 	bool		ours = false;
@@ -1559,4 +1561,18 @@ invalidate_before_drop_extension(Node *node)
 		if (SPI_execute((char *) list_nth(stmts, i), false, 0) != SPI_OK_UTILITY)
 			elog(ERROR, "could not drop a cache key trigger");
 	SPI_finish();
+}
+
+PG_FUNCTION_INFO_V1(cognomega_drop_extension_event);
+
+/* event trigger cognomega_drop_key_triggers: see inval_before_drop_extension */
+Datum
+cognomega_drop_extension_event(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("cognomega._drop_key_triggers() must be called as an event trigger")));
+	inval_before_drop_extension(((EventTriggerData *) fcinfo->context)->parsetree);
+	PG_RETURN_VOID();
 }

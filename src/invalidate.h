@@ -77,6 +77,5 @@ extern void inval_bump_global(void);
 extern void invalidate_executor_start(QueryDesc *queryDesc, int eflags);
 extern bool invalidate_utility_begin(PlannedStmt *pstmt);
 extern void invalidate_utility_end(bool two_phase);
-extern void invalidate_before_drop_extension(Node *node);
 
 #endif							/* COGNOMEGA_INVALIDATE_H */

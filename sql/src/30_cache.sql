@@ -138,3 +138,14 @@ CREATE VIEW cognomega.cache_key_columns AS
 COMMENT ON VIEW cognomega.cache_key_columns IS
     'the declared key columns (cache_key_column): writes invalidate entries per key value';
 GRANT SELECT ON cognomega.cache_key_columns TO PUBLIC;
+
+-- DROP EXTENSION: the key triggers on users' tables depend on
+-- _cache_key_trigger; they are dropped first, so that a plain DROP EXTENSION
+-- works and keeps the tables (as before 0.3).
+CREATE FUNCTION cognomega._drop_key_triggers()
+RETURNS event_trigger
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'cognomega_drop_extension_event';
+CREATE EVENT TRIGGER cognomega_drop_key_triggers ON ddl_command_start
+    WHEN TAG IN ('DROP EXTENSION')
+    EXECUTE FUNCTION cognomega._drop_key_triggers();
