@@ -6,7 +6,7 @@
  * Design
  * ------
  * Shared memory holds a logical clock and a fixed array of generation
- * slots.  A relation maps to the slot hash(database, partition root): a
+ * slots (cognomega.cache_key_slots of them, and a global one).  A relation maps to the slot hash(database, partition root): a
  * write to any partition invalidates every entry depending on any member of
  * its tree, and two relations sharing a slot only over-invalidate.  Every
  * database has an epoch slot (hash(database, InvalidOid)) that all entries
@@ -62,6 +62,25 @@
  * cache_put, the fence is the transaction's start timestamp (the snapshot
  * is the transaction's, taken after it): there, and only there, a backward
  * step of the wall clock between that start and W's bump could let g < F.
+ *
+ * Key-level invalidation (since 0.3).  Per relation R (its partition root)
+ * there are two more kinds of slot: UNKEYED(R) = hash(db, R, 'UNKY') and
+ * KEY(R, column, value) = hash(db, R, column name, value's text output).
+ * A write to R always notes ALL(R), the relation slot above.  It is
+ * "keyed" when R's key trigger (cognomega_cache_keys, our C function, see
+ * cache_key_column) fires on every leaf of R's tree with the root's
+ * arguments, as TriggerEnabled() decides for session_replication_role:
+ * then the trigger notes KEY(R, c, v) for the old and the new row of each
+ * changed row; otherwise (and for TRUNCATE, DDL, cache_invalidate_relation)
+ * UNKEYED(R) is noted.  The decision is taken again at PRE_COMMIT, so a
+ * trigger disabled on a leaf after a statement started (seen when the
+ * statement locked that leaf) makes the write unkeyed.  An entry depending
+ * on keys of R checks KEY(R, c, v) and UNKEYED(R) instead of ALL(R), which
+ * it keeps, flagged INVAL_SLOT_OWN_ONLY, for the own-writes check only.
+ * The argument above holds per slot: a commit that changes rows with c = v
+ * of R holds KEY(R, c, v) or UNKEYED(R), and bumps it as it would ALL(R).
+ * Too many keys in one transaction (INVAL_MAX_KEY_WRITES) degrade to
+ * UNKEYED(R), not to the database epoch.
  *
  * PREPARE TRANSACTION forgets the write set (nothing is visible yet);
  * COMMIT PREPARED, from any session and even after a restart, holds the
