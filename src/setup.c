@@ -553,13 +553,17 @@ static const struct
 /*
  * Declare each platform key column not declared yet (cache_key_column),
  * where the caller owns the table; a table owned by another role is
- * reported and left to its owner.
+ * reported and left to its owner.  Read with a new snapshot (read_only =
+ * false): a concurrent setup() we waited for has declared them.
  */
 static void
 setup_declare_keys(Oid nsp, const char *schema, SetupOut *out)
 {
 	Oid			argtypes[2] = {OIDOID, NAMEOID};
 
+	/* an extension version before 0.3 (not updated yet) has no key columns */
+	if (!setup_spi_bool("SELECT pg_catalog.to_regclass('cognomega.cache_key_columns') IS NOT NULL"))
+		return;
 	for (int i = 0; i < lengthof(setup_keys); i++)
 	{
 		Oid			relid = get_relname_relid(setup_keys[i].table, nsp);
@@ -572,7 +576,7 @@ setup_declare_keys(Oid nsp, const char *schema, SetupOut *out)
 		args[1] = DirectFunctionCall1(namein, CStringGetDatum(setup_keys[i].column));
 		if (SPI_execute_with_args("SELECT EXISTS (SELECT FROM cognomega.cache_key_columns"
 								  " WHERE rel = $1::pg_catalog.regclass AND col = $2)",
-								  2, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+								  2, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
 			elog(ERROR, "could not read cognomega.cache_key_columns");
 		if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 									   SPI_tuptable->tupdesc, 1, &isnull)))
