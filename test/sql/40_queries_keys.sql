@@ -138,6 +138,21 @@ SELECT * FROM pg_temp.missed();
 COMMIT;
 SELECT * FROM pg_temp.missed();
 
+-- a transaction that wrote keyed, then unkeyed (replica role): unkeyed
+BEGIN;
+INSERT INTO qk.generated_apps (user_id, title) VALUES (:A, 'keyed');
+SET LOCAL session_replication_role = replica;
+INSERT INTO qk.generated_apps (user_id, title) VALUES (:B, 'unkeyed');
+COMMIT;
+SELECT * FROM pg_temp.missed();
+-- two-phase commit: nothing while prepared, COMMIT PREPARED the database
+BEGIN;
+INSERT INTO qk.generated_apps (user_id, title) VALUES (:A, 'prepared');
+PREPARE TRANSACTION 'qk_2pc';
+SELECT * FROM pg_temp.missed();
+COMMIT PREPARED 'qk_2pc';
+SELECT * FROM pg_temp.missed();
+
 -- ---- unkeyed writes: every document of the relation ----
 -- replica role: the key trigger does not fire
 SET session_replication_role = replica;
