@@ -19,7 +19,8 @@
  *
  * Each entry records its fence (see invalidate.c), its expiry and its
  * dependencies as (relation OID, generation slot) pairs; the slots always
- * include the database's epoch slot when there are dependencies.  A lookup
+ * include the database's epoch slot when there are dependencies (and, for
+ * an entry over keys of a relation, the keys' slots: invalidate.c).  A lookup
  * serves an entry only when it has not expired, every slot is valid for the
  * fence, this transaction wrote none of them, and, under REPEATABLE READ,
  * the fence is no later than the transaction's start (nothing committed
@@ -944,16 +945,6 @@ cache_inheritors(Oid relid)
 }
 
 /*
- * Dependencies as (relid, slot) pairs: the declared relations (relid kept
- * for the privilege check on a hit), the slots of their inheritance
- * children (relid invalid: their privileges do not matter through the
- * parent) and the database epoch.  NULL when one may not back an entry.  A
- * declared view is refused: writes reach its base tables, not the view
- * (cached_query passes the planner's base tables along with views, is_query).
- * A query's entry depends on the epoch even without relations: it also
- * depends on functions, operators and types, whose DDL bumps the epoch.
- */
-/*
  * Whether relid's entry may depend on its keys[] rather than the whole
  * relation: there is at least one key on it, its key trigger reports every
  * one (then their KEY and UNKEYED slots go to *slots), and it has no plain
@@ -979,6 +970,19 @@ cache_keyed_relation(Oid relid, const CacheKeyDep *keys, int nkeys,
 	return *nslots > 0;
 }
 
+/*
+ * Dependencies as (relid, slot) pairs: the declared relations (relid kept
+ * for the privilege check on a hit), the slots of their inheritance
+ * children (relid invalid: their privileges do not matter through the
+ * parent) and the database epoch.  NULL when one may not back an entry.  A
+ * declared view is refused: writes reach its base tables, not the view
+ * (cached_query passes the planner's base tables along with views, is_query).
+ * A query's entry depends on the epoch even without relations: it also
+ * depends on functions, operators and types, whose DDL bumps the epoch.
+ * A relation with key dependencies (cache_keyed_relation) depends on their
+ * KEY slots and its UNKEYED slot instead; its own slot is kept, flagged
+ * INVAL_SLOT_OWN_ONLY, for the own-writes check (invalidate.c).
+ */
 static CacheDep *
 cache_make_deps(const Oid *relids, int n, bool is_query,
 				const CacheKeyDep *keys, int nkeys, int *nd)
