@@ -456,3 +456,48 @@ AS 'MODULE_PATHNAME', 'cognomega_user_agents_overview_json';
 
 COMMENT ON FUNCTION cognomega.user_agents_overview(uuid) IS
 '{"user_id": ..., "agents": [{id, name, type, status, created_at, pending, in_progress}, ...] active agents newest first}; NULL when the user does not exist';
+
+-- 0.3 (issue 12): key-level invalidation
+
+-- Key-level invalidation (issue 12, DESIGN.md section 4).  A key column is
+-- declared by a row trigger on our C function, the column names its
+-- arguments: the trigger reports the keys of the rows a write changes, and
+-- it is the declaration itself (pg_dump keeps it with its table; on a
+-- partitioned table it is cloned to every partition).
+CREATE FUNCTION cognomega._cache_key_trigger()
+RETURNS trigger
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'cognomega_cache_key_trigger';
+COMMENT ON FUNCTION cognomega._cache_key_trigger() IS
+    'row trigger of cache_key_column: reports the keys of changed rows to the cache';
+
+CREATE FUNCTION cognomega.cache_key_column(rel regclass, col name)
+RETURNS void
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'cognomega_cache_key_column';
+COMMENT ON FUNCTION cognomega.cache_key_column(regclass, name) IS
+    'declare col a key column of rel (its owner only): writes invalidate the cache per key value';
+
+CREATE VIEW cognomega.cache_key_columns AS
+    SELECT t.tgrelid::pg_catalog.regclass AS rel, a.col::name AS col,
+           a.n::int AS position, t.tgenabled <> 'D' AS enabled
+    FROM pg_catalog.pg_trigger t
+    CROSS JOIN LATERAL pg_catalog.unnest(pg_catalog.string_to_array(
+        pg_catalog.encode(t.tgargs, 'escape'), '\000')) WITH ORDINALITY AS a(col, n)
+    WHERE t.tgfoid = 'cognomega._cache_key_trigger()'::pg_catalog.regprocedure
+      AND t.tgparentid = 0 AND a.col <> ''
+    ORDER BY 1::text, 3;
+COMMENT ON VIEW cognomega.cache_key_columns IS
+    'the declared key columns (cache_key_column): writes invalidate entries per key value';
+GRANT SELECT ON cognomega.cache_key_columns TO PUBLIC;
+
+-- DROP EXTENSION: the key triggers on users' tables depend on
+-- _cache_key_trigger; they are dropped first, so that a plain DROP EXTENSION
+-- works and keeps the tables (as before 0.3).
+CREATE FUNCTION cognomega._drop_key_triggers()
+RETURNS event_trigger
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'cognomega_drop_extension_event';
+CREATE EVENT TRIGGER cognomega_drop_key_triggers ON ddl_command_start
+    WHEN TAG IN ('DROP EXTENSION')
+    EXECUTE FUNCTION cognomega._drop_key_triggers();

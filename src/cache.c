@@ -19,7 +19,8 @@
  *
  * Each entry records its fence (see invalidate.c), its expiry and its
  * dependencies as (relation OID, generation slot) pairs; the slots always
- * include the database's epoch slot when there are dependencies.  A lookup
+ * include the database's epoch slot when there are dependencies (and, for
+ * an entry over keys of a relation, the keys' slots: invalidate.c).  A lookup
  * serves an entry only when it has not expired, every slot is valid for the
  * fence, this transaction wrote none of them, and, under REPEATABLE READ,
  * the fence is no later than the transaction's start (nothing committed
@@ -944,6 +945,32 @@ cache_inheritors(Oid relid)
 }
 
 /*
+ * Whether relid's entry may depend on its keys[] rather than the whole
+ * relation: there is at least one key on it, its key trigger reports every
+ * one (then their KEY and UNKEYED slots go to *slots), and it has no plain
+ * inheritance children (whose writes it would not see).
+ */
+static bool
+cache_keyed_relation(Oid relid, const CacheKeyDep *keys, int nkeys,
+					 uint32 *slots, int *nslots)
+{
+	*nslots = 0;
+	if (nkeys == 0 || (get_rel_relkind(relid) == RELKIND_RELATION &&
+					   has_subclass(relid)))
+		return false;
+	for (int k = 0; k < nkeys; k++)
+	{
+		if (keys[k].relid != relid)
+			continue;
+		if (!inval_key_slots(relid, keys[k].column, keys[k].value,
+							 &slots[*nslots], &slots[*nslots + 1]))
+			return false;
+		*nslots += 2;
+	}
+	return *nslots > 0;
+}
+
+/*
  * Dependencies as (relid, slot) pairs: the declared relations (relid kept
  * for the privilege check on a hit), the slots of their inheritance
  * children (relid invalid: their privileges do not matter through the
@@ -952,12 +979,17 @@ cache_inheritors(Oid relid)
  * (cached_query passes the planner's base tables along with views, is_query).
  * A query's entry depends on the epoch even without relations: it also
  * depends on functions, operators and types, whose DDL bumps the epoch.
+ * A relation with key dependencies (cache_keyed_relation) depends on their
+ * KEY slots and its UNKEYED slot instead; its own slot is kept, flagged
+ * INVAL_SLOT_OWN_ONLY, for the own-writes check (invalidate.c).
  */
 static CacheDep *
-cache_make_deps(const Oid *relids, int n, bool is_query, int *nd)
+cache_make_deps(const Oid *relids, int n, bool is_query,
+				const CacheKeyDep *keys, int nkeys, int *nd)
 {
 	List	   *children = NIL;
 	CacheDep   *deps;
+	uint32	   *kslots = palloc(sizeof(uint32) * (2 * nkeys + 1));
 
 	*nd = 0;
 	for (int i = 0; i < n; i++)
@@ -967,11 +999,28 @@ cache_make_deps(const Oid *relids, int n, bool is_query, int *nd)
 			return NULL;
 		children = list_concat_unique_oid(children, cache_inheritors(relids[i]));
 	}
-	if (n + list_length(children) > CACHE_MAX_DEPS)
+	if (n + 2 * nkeys + list_length(children) > CACHE_MAX_DEPS)
 		return NULL;
-	deps = palloc(sizeof(CacheDep) * (n + list_length(children) + 1));
+	deps = palloc(sizeof(CacheDep) * (n + 2 * nkeys + list_length(children) + 1));
 	for (int i = 0; i < n; i++)
-		*nd = cache_add_dep(deps, *nd, relids[i], inval_slot_for_relation(relids[i]));
+	{
+		uint32		all = inval_slot_for_relation(relids[i]);
+		int			nk;
+
+		/*
+		 * Keyed: the relation's slot is listed for own writes only (it is
+		 * distinct from the same slot unflagged, so a child or the epoch
+		 * hashed there is still added below and checked).
+		 */
+		if (cache_keyed_relation(relids[i], keys, nkeys, kslots, &nk))
+		{
+			*nd = cache_add_dep(deps, *nd, relids[i], all | INVAL_SLOT_OWN_ONLY);
+			for (int j = 0; j < nk; j++)
+				*nd = cache_add_dep(deps, *nd, InvalidOid, kslots[j]);
+		}
+		else
+			*nd = cache_add_dep(deps, *nd, relids[i], all);
+	}
 	for (int i = 0; i < list_length(children); i++)
 	{
 		Oid			child = list_nth_oid(children, i);
@@ -1066,6 +1115,16 @@ cache_store_kind(char kind, const char *text, uint32 textlen,
 				 int64 ttl_ms, const Oid *relids, int nrelids,
 				 TimestampTz fence)
 {
+	return cache_store_kind_keys(kind, text, textlen, value, ttl_ms, relids,
+								 nrelids, NULL, 0, fence);
+}
+
+bool
+cache_store_kind_keys(char kind, const char *text, uint32 textlen,
+					  const struct varlena *value, int64 ttl_ms, const Oid *relids,
+					  int nrelids, const CacheKeyDep *keys, int nkeys,
+					  TimestampTz fence)
+{
 	CacheKey	k;
 	CacheDep   *deps;
 	int			nd;
@@ -1077,9 +1136,10 @@ cache_store_kind(char kind, const char *text, uint32 textlen,
 	uint16		share;
 
 	if (VARSIZE(value) > (Size) cognomega_cache_max_entry_size ||
-		nrelids > CACHE_MAX_DEPS)
+		nrelids + 2 * nkeys > CACHE_MAX_DEPS)
 		return false;
-	deps = cache_make_deps(relids, nrelids, kind == CACHE_KIND_QUERY, &nd);
+	deps = cache_make_deps(relids, nrelids, kind == CACHE_KIND_QUERY, keys,
+						   nkeys, &nd);
 	if (deps == NULL || !cache_deps_ok(deps, nd, fence))
 		return false;
 
@@ -1113,6 +1173,17 @@ cache_store(const char *key, const text *value, int64 ttl_ms,
 		return false;
 	return cache_store_kind(CACHE_KIND_API, key, strlen(key), value, ttl_ms,
 							deps, ndeps, fence);
+}
+
+bool
+cache_store_keys(const char *key, const text *value, int64 ttl_ms,
+				 const Oid *deps, int ndeps, const CacheKeyDep *keys,
+				 int nkeys, TimestampTz fence)
+{
+	if (!cache_attached())
+		return false;
+	return cache_store_kind_keys(CACHE_KIND_API, key, strlen(key), value,
+								 ttl_ms, deps, ndeps, keys, nkeys, fence);
 }
 
 /* ---- removal by key, relation, everything; sweep ---- */
@@ -1178,22 +1249,25 @@ static bool
 cache_doomed_by_slot(const CacheEntry *e, const CacheDep *deps,
 					 const void *arg, CacheCounter *why)
 {
-	uint32		slot = *(const uint32 *) arg;
+	const uint32 *slots = (const uint32 *) arg;
 
 	*why = CACHE_INVALIDATIONS;
 	for (int i = 0; i < e->ndeps; i++)
-		if (deps[i].slot == slot)
+		if (deps[i].slot == slots[0] || deps[i].slot == slots[1])
 			return true;
 	return false;
 }
 
+/* ALL(R) for entries on the relation, UNKEYED(R) for those on its keys */
 int64
 cache_invalidate_relation_internal(Oid relid)
 {
-	uint32		slot = inval_slot_for_relation(relid);
+	uint32		slots[2];
 
-	inval_bump_slot(slot);
-	return cache_scan(cache_doomed_by_slot, &slot);
+	inval_relation_slots(relid, &slots[0], &slots[1]);
+	inval_bump_slot(slots[0]);
+	inval_bump_slot(slots[1]);
+	return cache_scan(cache_doomed_by_slot, slots);
 }
 
 static bool

@@ -74,6 +74,25 @@ extern text *cache_lookup(const char *key);
 extern bool cache_store(const char *key, const text *value, int64 ttl_ms,
 						const Oid *deps, int ndeps, TimestampTz fence);
 
+/*
+ * A key dependency: the value read only the rows of relid whose column
+ * equals value (its text output).  cache_store_keys: relid must be one of
+ * deps; the entry then survives writes to relid's other keys, as long as
+ * relid's key trigger reports column (cognomega.cache_key_column), else
+ * it depends on the whole relation.
+ */
+typedef struct CacheKeyDep
+{
+	Oid			relid;
+	const char *column;
+	const char *value;
+} CacheKeyDep;
+
+extern bool cache_store_keys(const char *key, const text *value, int64 ttl_ms,
+							 const Oid *deps, int ndeps,
+							 const CacheKeyDep *keys, int nkeys,
+							 TimestampTz fence);
+
 /* remove expired (and stale) entries; returns how many (cache_sweep job) */
 extern int64 cache_sweep_expired(void);
 
@@ -130,6 +149,10 @@ extern bool cache_store_kind(char kind, const char *text, uint32 textlen,
 							 const struct varlena *value, int64 ttl_ms,
 							 const Oid *relids,
 							 int nrelids, TimestampTz fence);
+extern bool cache_store_kind_keys(char kind, const char *text, uint32 textlen,
+								  const struct varlena *value, int64 ttl_ms, const Oid *relids,
+								  int nrelids, const CacheKeyDep *keys,
+								  int nkeys, TimestampTz fence);
 extern bool cache_relation_storable(Oid relid);
 extern void cache_check_schema_usage(Oid relid);
 extern Jsonb *cache_get_internal(const char *key);

@@ -41,6 +41,7 @@ PG_MODULE_MAGIC;
 bool		cognomega_is_preloaded = false;
 
 int			cognomega_cache_size_kb = 64 * 1024;
+int			cognomega_cache_key_slots = 65536;
 int			cognomega_cache_default_ttl_ms = 5 * 60 * 1000;
 int			cognomega_cache_max_entry_size = 1024 * 1024;
 bool		cognomega_cache_enabled = true;
@@ -195,6 +196,13 @@ cognomega_define_gucs(void)
 								&cognomega_cache_size_kb,
 								64 * 1024, 1024, INT_MAX / 2,
 								PGC_POSTMASTER, GUC_UNIT_KB,
+								NULL, NULL, NULL);
+		DefineCustomIntVariable("cognomega.cache_key_slots",
+								"Generation slots relations and keys are hashed to for cache invalidation.",
+								"Two keys sharing a slot only invalidate each other's entries (a miss, never a stale hit); 16 bytes of shared memory each.",
+								&cognomega_cache_key_slots,
+								65536, 1024, 1 << 28,
+								PGC_POSTMASTER, 0,
 								NULL, NULL, NULL);
 	}
 

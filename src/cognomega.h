@@ -29,6 +29,7 @@ extern void cognomega_require_preload(const char *what);
 
 /* GUCs: cache (section 4 of DESIGN.md) */
 extern int	cognomega_cache_size_kb;		/* PGC_POSTMASTER */
+extern int	cognomega_cache_key_slots;		/* PGC_POSTMASTER */
 extern int	cognomega_cache_default_ttl_ms;	/* 0 = no expiry */
 extern int	cognomega_cache_max_entry_size;	/* bytes */
 extern bool cognomega_cache_enabled;

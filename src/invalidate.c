@@ -6,7 +6,7 @@
  * Design
  * ------
  * Shared memory holds a logical clock and a fixed array of generation
- * slots.  A relation maps to the slot hash(database, partition root): a
+ * slots (cognomega.cache_key_slots of them, and a global one).  A relation maps to the slot hash(database, partition root): a
  * write to any partition invalidates every entry depending on any member of
  * its tree, and two relations sharing a slot only over-invalidate.  Every
  * database has an epoch slot (hash(database, InvalidOid)) that all entries
@@ -63,6 +63,25 @@
  * is the transaction's, taken after it): there, and only there, a backward
  * step of the wall clock between that start and W's bump could let g < F.
  *
+ * Key-level invalidation (since 0.3).  Per relation R (its partition root)
+ * there are two more kinds of slot: UNKEYED(R) = hash(db, R, 'UNKY') and
+ * KEY(R, column, value) = hash(db, R, column name, value's text output).
+ * A write to R always notes ALL(R), the relation slot above.  It is
+ * "keyed" when R's key trigger (cognomega_cache_keys, our C function, see
+ * cache_key_column) fires on every leaf of R's tree with the root's
+ * arguments, as TriggerEnabled() decides for session_replication_role:
+ * then the trigger notes KEY(R, c, v) for the old and the new row of each
+ * changed row; otherwise (and for TRUNCATE, DDL, cache_invalidate_relation)
+ * UNKEYED(R) is noted.  The decision is taken again at PRE_COMMIT, so a
+ * trigger disabled on a leaf after a statement started (seen when the
+ * statement locked that leaf) makes the write unkeyed.  An entry depending
+ * on keys of R checks KEY(R, c, v) and UNKEYED(R) instead of ALL(R), which
+ * it keeps, flagged INVAL_SLOT_OWN_ONLY, for the own-writes check only.
+ * The argument above holds per slot: a commit that changes rows with c = v
+ * of R holds KEY(R, c, v) or UNKEYED(R), and bumps it as it would ALL(R).
+ * Too many keys in one transaction (INVAL_MAX_KEY_WRITES) degrade to
+ * UNKEYED(R), not to the database epoch.
+ *
  * PREPARE TRANSACTION forgets the write set (nothing is visible yet);
  * COMMIT PREPARED, from any session and even after a restart, holds the
  * database epoch pending while it runs and bumps it afterwards: a blunt,
@@ -84,9 +103,11 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/parallel.h"
+#include "access/relation.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaddress.h"
 #include "catalog/objectaccess.h"
 #include "catalog/partition.h"
 #include "catalog/pg_attrdef.h"
@@ -106,9 +127,14 @@
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_ts_config.h"
 #include "catalog/pg_ts_dict.h"
+#include "catalog/pg_language.h"
+#include "commands/event_trigger.h"
+#include "commands/extension.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "common/hashfn.h"
 #include "executor/executor.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
@@ -118,10 +144,16 @@
 #include "port/atomics.h"
 #include "replication/logicalworker.h"
 #include "storage/ipc.h"
+#include "storage/lmgr.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
 #include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -130,10 +162,15 @@
 #include "cognomega.h"
 #include "invalidate.h"
 
-#define INVAL_NSLOTS		8192
+#define INVAL_NSLOTS		((uint32) cognomega_cache_key_slots)
 #define INVAL_GLOBAL_SLOT	INVAL_NSLOTS	/* one past the hashed ones */
-#define INVAL_MAX_WRITES	64		/* then the database epoch instead */
+#define INVAL_MAX_WRITES	128		/* then the database epoch instead */
+#define INVAL_MAX_KEY_WRITES 112	/* then a relation's keys: UNKEYED */
 #define INVAL_MAX_NEST		64		/* utility statements inside each other */
+#define INVAL_MAX_KEYED		16		/* keyed roots rechecked at PRE_COMMIT */
+
+/* what the key trigger's C function is called (pg_proc.prosrc) */
+#define INVAL_KEY_TRIGGER_SRC "cognomega_cache_key_trigger"
 
 typedef struct InvalSlot
 {
@@ -157,9 +194,9 @@ typedef struct InvalClean2pc
 typedef struct InvalShared
 {
 	pg_atomic_uint64 clock;
-	InvalSlot	slots[INVAL_NSLOTS + 1];
 	slock_t		clean_lock;
 	InvalClean2pc clean[INVAL_CLEAN_2PC];
+	InvalSlot	slots[FLEXIBLE_ARRAY_MEMBER];	/* INVAL_NSLOTS + 1, last */
 } InvalShared;
 
 static InvalShared *inval_shared = NULL;
@@ -169,6 +206,35 @@ static uint32 inval_writes[INVAL_MAX_WRITES];
 static int	inval_nwrites = 0;
 static bool inval_held = false;
 static bool inval_exit_registered = false;
+
+/*
+ * Roots whose writes this transaction counted as keyed (their key triggers
+ * report the keys): rechecked at PRE_COMMIT, see inval_recheck_keyed().
+ */
+static Oid	inval_keyed_roots[INVAL_MAX_KEYED];
+static int	inval_nkeyed = 0;
+
+/*
+ * Per backend: whether a root's key triggers fire on every member of its
+ * tree (for session_replication_role replica or not), and its key
+ * columns; flushed by any relcache invalidation.
+ */
+typedef struct InvalKeyedInfo
+{
+	Oid			root;			/* hash key */
+	int8		keyed[2];		/* [replica]: -1 unknown, 0 no, 1 yes */
+	List	   *columns;		/* the root's key trigger arguments (names) */
+	bool		columns_known;
+	bool		has_trigger;
+} InvalKeyedInfo;
+
+static HTAB *inval_keyed_htab = NULL;
+static MemoryContext inval_keyed_cxt = NULL;
+static uint64 inval_keyed_resets = 0;	/* relcache invalidations seen */
+
+/* the last partition whose root the key trigger looked up */
+static Oid	inval_last_leaf = InvalidOid;
+static Oid	inval_last_root = InvalidOid;
 
 /* COMMIT PREPARED in progress: database epoch slot held pending */
 static bool inval_2pc_held = false;
@@ -190,11 +256,13 @@ static void inval_xact_callback(XactEvent event, void *arg);
 static void inval_release_at_exit(int code, Datum arg);
 static void inval_object_access(ObjectAccessType access, Oid classId,
 								Oid objectId, int subId, void *arg);
+static void inval_relcache_callback(Datum arg, Oid relid);
 
 Size
 invalidate_shmem_size(void)
 {
-	return MAXALIGN(sizeof(InvalShared));
+	return MAXALIGN(add_size(offsetof(InvalShared, slots),
+							 mul_size(INVAL_NSLOTS + 1, sizeof(InvalSlot))));
 }
 
 void
@@ -203,7 +271,7 @@ invalidate_shmem_startup(void)
 	bool		found;
 
 	inval_shared = ShmemInitStruct("cognomega invalidation",
-								   sizeof(InvalShared), &found);
+								   invalidate_shmem_size(), &found);
 	if (!found)
 	{
 		pg_atomic_init_u64(&inval_shared->clock, 0);
@@ -224,6 +292,7 @@ invalidate_init(void)
 	if (!cognomega_is_preloaded)
 		return;
 	RegisterXactCallback(inval_xact_callback, NULL);
+	CacheRegisterRelcacheCallback(inval_relcache_callback, (Datum) 0);
 	prev_object_access_hook = object_access_hook;
 	object_access_hook = inval_object_access;
 }
@@ -258,8 +327,9 @@ inval_db_epoch_slot(void)
 	return inval_slot_of(MyDatabaseId, InvalidOid);
 }
 
-uint32
-inval_slot_for_relation(Oid relid)
+/* the partition root of relid (relid itself when it is no partition) */
+static Oid
+inval_partition_root(Oid relid)
 {
 	Oid			root = relid;
 
@@ -271,7 +341,36 @@ inval_slot_for_relation(Oid relid)
 			root = llast_oid(ancestors);
 		list_free(ancestors);
 	}
-	return inval_slot_of(MyDatabaseId, root);
+	return root;
+}
+
+uint32
+inval_slot_for_relation(Oid relid)
+{
+	return inval_slot_of(MyDatabaseId, inval_partition_root(relid));
+}
+
+/*
+ * UNKEYED(root): bumped by the writes to root's tree whose keys are not
+ * known; every entry depending on a key of root checks it.
+ */
+static uint32
+inval_unkeyed_slot_of(Oid root)
+{
+	uint32		h = hash_combine(hash_uint32(MyDatabaseId), hash_uint32(root));
+
+	return hash_combine(h, hash_uint32(0x554e4b59)) % INVAL_NSLOTS;
+}
+
+/* KEY(root, column, value): value is the key's text output */
+static uint32
+inval_key_slot_of(Oid root, const char *column, const char *value)
+{
+	uint32		h = hash_combine(hash_uint32(MyDatabaseId), hash_uint32(root));
+
+	h = hash_combine(h, hash_bytes((const unsigned char *) column, strlen(column)));
+	h = hash_combine(h, hash_bytes((const unsigned char *) value, strlen(value)));
+	return h % INVAL_NSLOTS;
 }
 
 /* the wall clock, as this session reads it (see cognomega.debug_clock_skew) */
@@ -339,7 +438,8 @@ inval_slots_valid(const uint32 *slots, int nslots, TimestampTz fence)
 	if (fence <= 0 || !inval_slot_valid(INVAL_GLOBAL_SLOT, fence))
 		return false;
 	for (int i = 0; i < nslots; i++)
-		if (!inval_slot_valid(slots[i], fence))
+		if (!(slots[i] & INVAL_SLOT_OWN_ONLY) &&
+			!inval_slot_valid(slots[i], fence))
 			return false;
 	return true;
 }
@@ -350,7 +450,8 @@ inval_slots_stale(const uint32 *slots, int nslots, TimestampTz fence)
 	if (pg_atomic_read_u64(&inval_shared->slots[INVAL_GLOBAL_SLOT].generation) >= (uint64) fence)
 		return true;
 	for (int i = 0; i < nslots; i++)
-		if (pg_atomic_read_u64(&inval_shared->slots[slots[i]].generation) >= (uint64) fence)
+		if (!(slots[i] & INVAL_SLOT_OWN_ONLY) &&
+			pg_atomic_read_u64(&inval_shared->slots[slots[i]].generation) >= (uint64) fence)
 			return true;
 	return false;
 }
@@ -381,13 +482,29 @@ inval_note_slot(uint32 slot)
 		inval_writes[inval_nwrites++] = slot;
 }
 
+/* a write whose keys are not known: ALL and UNKEYED of the root */
 static void
 inval_note_relation(Oid relid)
 {
-	if (OidIsValid(relid))
-		inval_note_slot(inval_slot_for_relation(relid));
-	else
+	Oid			root;
+
+	if (!OidIsValid(relid))
+	{
 		inval_note_slot(inval_db_epoch_slot());
+		return;
+	}
+	root = inval_partition_root(relid);
+	inval_note_slot(inval_slot_of(MyDatabaseId, root));
+	inval_note_slot(inval_unkeyed_slot_of(root));
+}
+
+static bool
+inval_in_write_set(uint32 slot)
+{
+	for (int i = 0; i < inval_nwrites; i++)
+		if (inval_writes[i] == slot)
+			return true;
+	return false;
 }
 
 bool
@@ -395,9 +512,419 @@ inval_written_by_me(const uint32 *slots, int nslots)
 {
 	for (int i = 0; i < nslots; i++)
 		for (int j = 0; j < inval_nwrites; j++)
-			if (slots[i] == inval_writes[j])
+			if ((slots[i] & ~INVAL_SLOT_OWN_ONLY) == inval_writes[j])
 				return true;
 	return false;
+}
+
+/* ---- key-level invalidation ---- */
+
+static void
+inval_relcache_callback(Datum arg, Oid relid)
+{
+	/* a trigger, a partition or a relation changed: decide again */
+	inval_keyed_resets++;
+	if (inval_keyed_cxt != NULL)
+	{
+		MemoryContextReset(inval_keyed_cxt);
+		inval_keyed_htab = NULL;
+	}
+	inval_last_leaf = InvalidOid;
+	inval_last_root = InvalidOid;
+}
+
+/* is tgfoid our key trigger's C function? */
+static bool
+inval_is_key_function(Oid funcid)
+{
+	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+	bool		result = false;
+
+	if (!HeapTupleIsValid(tup))
+		return false;
+	if (((Form_pg_proc) GETSTRUCT(tup))->prolang == ClanguageId)
+	{
+		bool		isnull;
+		Datum		src = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_prosrc, &isnull);
+
+		result = !isnull &&
+			strcmp(TextDatumGetCString(src), INVAL_KEY_TRIGGER_SRC) == 0;
+	}
+	ReleaseSysCache(tup);
+	return result;
+}
+
+/*
+ * The key trigger of rel: an AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW
+ * trigger on our function, without WHEN or a column list.  NULL if none.
+ */
+static Trigger *
+inval_key_trigger(Relation rel)
+{
+	TriggerDesc *td = rel->trigdesc;
+
+	if (td == NULL)
+		return NULL;
+	for (int i = 0; i < td->numtriggers; i++)
+	{
+		Trigger    *t = &td->triggers[i];
+
+		if (TRIGGER_FOR_ROW(t->tgtype) && TRIGGER_FOR_AFTER(t->tgtype) &&
+			TRIGGER_FOR_INSERT(t->tgtype) && TRIGGER_FOR_UPDATE(t->tgtype) &&
+			TRIGGER_FOR_DELETE(t->tgtype) && t->tgqual == NULL &&
+			t->tgnattr == 0 && inval_is_key_function(t->tgfoid))
+			return t;
+	}
+	return NULL;
+}
+
+/* as trigger.c's TriggerEnabled() decides for a row trigger */
+static bool
+inval_trigger_fires(const Trigger *t, bool replica)
+{
+	if (t->tgenabled == TRIGGER_DISABLED)
+		return false;
+	if (replica)
+		return t->tgenabled != TRIGGER_FIRES_ON_ORIGIN;
+	return t->tgenabled != TRIGGER_FIRES_ON_REPLICA;
+}
+
+static bool
+inval_same_args(const Trigger *t, List *columns)
+{
+	if (t->tgnargs != list_length(columns))
+		return false;
+	for (int i = 0; i < t->tgnargs; i++)
+		if (strcmp(t->tgargs[i], strVal(list_nth(columns, i))) != 0)
+			return false;
+	return true;
+}
+
+/*
+ * Whether rows written to relid are reported by a key trigger with the
+ * root's columns: false when in doubt (its lock is taken, it is gone).
+ * The lock is only held while the trigger descriptor is read.
+ */
+static bool
+inval_member_keyed(Oid relid, List *columns, bool replica)
+{
+	Relation	rel;
+	Trigger    *t;
+	bool		result;
+
+	if (!ConditionalLockRelationOid(relid, AccessShareLock))
+		return false;
+	rel = try_relation_open(relid, NoLock);
+	if (rel == NULL)
+	{
+		UnlockRelationOid(relid, AccessShareLock);
+		return false;
+	}
+	t = inval_key_trigger(rel);
+	result = t != NULL && inval_trigger_fires(t, replica) &&
+		inval_same_args(t, columns);
+	relation_close(rel, NoLock);
+	UnlockRelationOid(relid, AccessShareLock);
+	return result;
+}
+
+static InvalKeyedInfo *
+inval_keyed_info(Oid root)
+{
+	InvalKeyedInfo *info;
+	bool		found;
+
+	if (inval_keyed_htab == NULL)
+	{
+		HASHCTL		ctl;
+
+		if (inval_keyed_cxt == NULL)
+			inval_keyed_cxt = AllocSetContextCreate(TopMemoryContext,
+													"cognomega key triggers",
+													ALLOCSET_SMALL_SIZES);
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(InvalKeyedInfo);
+		ctl.hcxt = inval_keyed_cxt;
+		inval_keyed_htab = hash_create("cognomega key triggers", 32, &ctl,
+									   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	info = hash_search(inval_keyed_htab, &root, HASH_ENTER, &found);
+	if (!found)
+	{
+		info->keyed[0] = info->keyed[1] = -1;
+		info->columns = NIL;
+		info->columns_known = false;
+		info->has_trigger = false;
+	}
+	return info;
+}
+
+/*
+ * The arguments of root's key trigger (copied into the caller's memory
+ * context): false when it has none, or when in doubt (its lock is taken).
+ * Remembered until the next relcache invalidation.  Locking may process
+ * invalidations, which reset the table: the entry is looked up again, and
+ * nothing learnt across a reset is remembered (inval_keyed_resets).
+ */
+static bool
+inval_root_columns(Oid root, List **columns)
+{
+	InvalKeyedInfo *info = inval_keyed_info(root);
+	uint64		resets = inval_keyed_resets;
+	Relation	rel;
+	Trigger    *t;
+	bool		has = false;
+
+	*columns = NIL;
+	if (info->columns_known)
+	{
+		for (int i = 0; i < list_length(info->columns); i++)
+			*columns = lappend(*columns, makeString(pstrdup(strVal(list_nth(info->columns, i)))));
+		return info->has_trigger;
+	}
+	if (!ConditionalLockRelationOid(root, AccessShareLock))
+		return false;			/* in doubt, and asked again */
+	resets = inval_keyed_resets;	/* what the lock took in is seen below */
+	rel = try_relation_open(root, NoLock);
+	if (rel != NULL)
+	{
+		t = inval_key_trigger(rel);
+		if (t != NULL)
+		{
+			for (int i = 0; i < t->tgnargs; i++)
+				*columns = lappend(*columns, makeString(pstrdup(t->tgargs[i])));
+			has = true;
+		}
+		relation_close(rel, NoLock);
+	}
+	UnlockRelationOid(root, AccessShareLock);
+	if (rel == NULL)
+		return false;
+	if (resets == inval_keyed_resets)
+	{
+		MemoryContext old;
+
+		info = inval_keyed_info(root);
+		old = MemoryContextSwitchTo(inval_keyed_cxt);
+		for (int i = 0; i < list_length(*columns); i++)
+			info->columns = lappend(info->columns,
+									makeString(pstrdup(strVal(list_nth(*columns, i)))));
+		MemoryContextSwitchTo(old);
+		info->has_trigger = has;
+		info->columns_known = true;
+	}
+	return has;
+}
+
+/*
+ * Will the key triggers report the keys of every row written to root's
+ * tree, with session_replication_role as it is now?  Every leaf that can
+ * receive rows must fire a key trigger with the root's columns.
+ */
+static bool
+inval_root_keyed(Oid root)
+{
+	bool		replica = SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA;
+	InvalKeyedInfo *info = inval_keyed_info(root);
+	uint64		resets;
+	bool		keyed;
+	List	   *columns;
+	List	   *members;
+
+	if (info->keyed[replica] >= 0)
+		return info->keyed[replica] == 1;
+	if (!inval_root_columns(root, &columns))
+		return false;
+	resets = inval_keyed_resets;
+	keyed = true;
+	if (get_rel_relkind(root) == RELKIND_PARTITIONED_TABLE)
+	{
+		members = find_all_inheritors(root, NoLock, NULL);
+		for (int i = 0; keyed && i < list_length(members); i++)
+		{
+			Oid			m = list_nth_oid(members, i);
+
+			if (get_rel_relkind(m) == RELKIND_PARTITIONED_TABLE)
+				continue;
+			keyed = inval_member_keyed(m, columns, replica);
+		}
+		list_free(members);
+	}
+	else
+		keyed = inval_member_keyed(root, columns, replica);
+
+	/* remembered only if no invalidation came in meanwhile */
+	if (resets == inval_keyed_resets)
+		inval_keyed_info(root)->keyed[replica] = keyed ? 1 : 0;
+	return keyed;
+}
+
+/*
+ * relid (or a member of its partition tree) is being written by the
+ * executor or COPY: ALL(root), and UNKEYED(root) unless the key triggers
+ * will report the keys of every row.
+ */
+static void
+inval_note_written(Oid relid)
+{
+	Oid			root = inval_partition_root(relid);
+	uint32		unkeyed = inval_unkeyed_slot_of(root);
+
+	inval_note_slot(inval_slot_of(MyDatabaseId, root));
+	if (inval_in_write_set(unkeyed))
+		return;
+	if (inval_root_keyed(root))
+	{
+		for (int i = 0; i < inval_nkeyed; i++)
+			if (inval_keyed_roots[i] == root)
+				return;
+		if (inval_nkeyed < INVAL_MAX_KEYED)
+		{
+			inval_keyed_roots[inval_nkeyed++] = root;
+			return;
+		}
+	}
+	inval_note_slot(unkeyed);
+}
+
+/*
+ * PRE_COMMIT: a trigger disabled (or a partition attached) after a
+ * statement decided "keyed" has been seen by now (the lock on the member
+ * it wrote took in the invalidation): decide again, UNKEYED if in doubt.
+ */
+static void
+inval_recheck_keyed(void)
+{
+	if (inval_nkeyed == 0)
+		return;
+	AcceptInvalidationMessages();
+	for (int i = 0; i < inval_nkeyed; i++)
+		if (!inval_root_keyed(inval_keyed_roots[i]))
+			inval_note_slot(inval_unkeyed_slot_of(inval_keyed_roots[i]));
+	inval_nkeyed = 0;
+}
+
+/* the key trigger: KEY(root, column, value) of a changed row */
+static void
+inval_note_key(Oid root, const char *column, const char *value)
+{
+	if (inval_nwrites >= INVAL_MAX_KEY_WRITES)
+		inval_note_slot(inval_unkeyed_slot_of(root));
+	else
+		inval_note_slot(inval_key_slot_of(root, column, value));
+}
+
+static void
+inval_note_tuple_keys(Oid root, Relation rel, HeapTuple tup, TriggerData *td)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	for (int i = 0; i < td->tg_trigger->tgnargs; i++)
+	{
+		const char *col = td->tg_trigger->tgargs[i];
+		int			attnum = SPI_fnumber(desc, col);
+		Form_pg_attribute att;
+		bool		isnull;
+		Datum		d;
+		Oid			typoutput;
+		bool		varlena;
+
+		if (attnum <= 0)
+		{
+			/* renamed or dropped since: the keys are not known */
+			inval_note_slot(inval_unkeyed_slot_of(root));
+			return;
+		}
+		att = TupleDescAttr(desc, attnum - 1);
+		d = heap_getattr(tup, attnum, desc, &isnull);
+		if (isnull)
+			continue;			/* no entry depends on col = NULL */
+		getTypeOutputInfo(att->atttypid, &typoutput, &varlena);
+		inval_note_key(root, col, OidOutputFunctionCall(typoutput, d));
+	}
+}
+
+PG_FUNCTION_INFO_V1(cognomega_cache_key_trigger);
+
+/*
+ * AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW, arguments: the key column
+ * names (cognomega.cache_key_column).  Adds KEY(root, column, value) of the
+ * old and the new row to the write set.
+ */
+Datum
+cognomega_cache_key_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	Oid			relid;
+	Oid			root;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("cognomega._cache_key_trigger() must be called as an AFTER ... FOR EACH ROW trigger")));
+	if (inval_shared == NULL || IsParallelWorker())
+		return PointerGetDatum(NULL);
+
+	rel = td->tg_relation;
+	relid = RelationGetRelid(rel);
+	if (!rel->rd_rel->relispartition)
+		root = relid;
+	else if (relid == inval_last_leaf)
+		root = inval_last_root;
+	else
+	{
+		root = inval_partition_root(relid);
+		inval_last_leaf = relid;
+		inval_last_root = root;
+	}
+	if (inval_in_write_set(inval_unkeyed_slot_of(root)))
+		return PointerGetDatum(NULL);	/* already the whole relation */
+
+	inval_note_tuple_keys(root, rel, td->tg_trigtuple, td);
+	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+		inval_note_tuple_keys(root, rel, td->tg_newtuple, td);
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * The slots of an entry depending on "column = value" of relid: KEY and
+ * UNKEYED of its partition root.  False when the root has no key trigger
+ * on column (then the entry depends on the relation).  Catalog lookups:
+ * the store path only.
+ */
+bool
+inval_key_slots(Oid relid, const char *column, const char *value,
+				uint32 *key_slot, uint32 *unkeyed_slot)
+{
+	Oid			root;
+	List	   *columns;
+	bool		tracked = false;
+
+	if (inval_shared == NULL)
+		return false;
+	root = inval_partition_root(relid);
+	if (!inval_root_columns(root, &columns))
+		return false;
+	for (int i = 0; i < list_length(columns); i++)
+		if (strcmp(strVal(list_nth(columns, i)), column) == 0)
+			tracked = true;
+	if (!tracked)
+		return false;
+	*key_slot = inval_key_slot_of(root, column, value);
+	*unkeyed_slot = inval_unkeyed_slot_of(root);
+	return true;
+}
+
+/* ALL and UNKEYED of relid's root: what cache_invalidate_relation bumps */
+void
+inval_relation_slots(Oid relid, uint32 *all_slot, uint32 *unkeyed_slot)
+{
+	Oid			root = inval_partition_root(relid);
+
+	*all_slot = inval_slot_of(MyDatabaseId, root);
+	*unkeyed_slot = inval_unkeyed_slot_of(root);
 }
 
 void
@@ -415,7 +942,7 @@ invalidate_executor_start(QueryDesc *queryDesc, int eflags)
 									  stmt->rtable);
 
 		if (rte->rtekind == RTE_RELATION)
-			inval_note_relation(rte->relid);
+			inval_note_written(rte->relid);
 	}
 }
 
@@ -1019,9 +1546,16 @@ invalidate_utility_begin(PlannedStmt *pstmt)
 		CopyStmt   *cs = (CopyStmt *) node;
 
 		if (cs->is_from)
-			inval_note_relation(cs->relation ?
-								RangeVarGetRelid(cs->relation, NoLock, true) :
-								InvalidOid);
+		{
+			Oid			relid = cs->relation ?
+				RangeVarGetRelid(cs->relation, NoLock, true) : InvalidOid;
+
+			/* COPY FROM fires the row triggers as INSERT does */
+			if (OidIsValid(relid))
+				inval_note_written(relid);
+			else
+				inval_note_relation(InvalidOid);
+		}
 		return false;
 	}
 	if (IsA(node, TruncateStmt))
@@ -1084,6 +1618,7 @@ inval_drop_pending(bool committed)
 		inval_held = false;
 	}
 	inval_nwrites = 0;
+	inval_nkeyed = 0;
 }
 
 static void
@@ -1099,6 +1634,7 @@ inval_xact_callback(XactEvent event, void *arg)
 			if (IsLogicalWorker() &&
 				TransactionIdIsValid(GetTopTransactionIdIfAny()))
 				inval_note_slot(inval_db_epoch_slot());
+			inval_recheck_keyed();
 			inval_take_pending();
 			break;
 		case XACT_EVENT_COMMIT:
@@ -1137,4 +1673,166 @@ inval_release_at_exit(int code, Datum arg)
 {
 	inval_drop_pending(true);
 	invalidate_utility_end(inval_2pc_held);
+}
+
+/* ---- cognomega.cache_key_column ---- */
+
+#define INVAL_KEY_TRIGGER_NAME "cognomega_cache_keys"
+
+PG_FUNCTION_INFO_V1(cognomega_cache_key_column);
+
+/*
+ * cognomega.cache_key_column(rel regclass, col name) RETURNS void
+ *
+ * Declares col a key column of rel: (re)creates rel's key trigger
+ * cognomega_cache_keys with col added to its arguments.  The trigger is
+ * the declaration (pg_dump keeps it with the table; the view
+ * cognomega.cache_key_columns reads it); on a partitioned table it is
+ * cloned to every partition, present and future.  Idempotent.
+ */
+Datum
+cognomega_cache_key_column(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	char	   *col = NameStr(*PG_GETARG_NAME(1));
+	Relation	rel;
+	char		relkind;
+	bool		relispartition;
+	Trigger    *t;
+	List	   *columns = NIL;
+	StringInfoData sql;
+	char	   *qualified;
+	AttrNumber	attnum;
+
+	rel = try_relation_open(relid, AccessShareLock);
+	if (rel == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	relkind = rel->rd_rel->relkind;
+	relispartition = rel->rd_rel->relispartition;
+	qualified = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+										   RelationGetRelationName(rel));
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table or a partitioned table",
+						RelationGetRelationName(rel)),
+				 errdetail("Key columns are declared on tables.")));
+	if (relispartition)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is a partition", RelationGetRelationName(rel)),
+				 errhint("Declare the key column on the partitioned table at the root of its tree.")));
+	if (!pg_class_ownercheck(relid, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(relkind),
+					   RelationGetRelationName(rel));
+	attnum = get_attnum(relid, col);
+	if (attnum == InvalidAttrNumber || attnum <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						col, RelationGetRelationName(rel))));
+
+	/* the key trigger there already, by name */
+	t = NULL;
+	if (rel->trigdesc)
+		for (int i = 0; i < rel->trigdesc->numtriggers; i++)
+			if (strcmp(rel->trigdesc->triggers[i].tgname, INVAL_KEY_TRIGGER_NAME) == 0)
+				t = &rel->trigdesc->triggers[i];
+	if (t != NULL && !inval_is_key_function(t->tgfoid))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("trigger \"%s\" on relation \"%s\" is not cognomega's key trigger",
+						INVAL_KEY_TRIGGER_NAME, RelationGetRelationName(rel)),
+				 errhint("Rename or drop that trigger.")));
+	if (t != NULL)
+		for (int i = 0; i < t->tgnargs; i++)
+		{
+			if (strcmp(t->tgargs[i], col) == 0)
+			{
+				relation_close(rel, AccessShareLock);
+				PG_RETURN_VOID();	/* declared already */
+			}
+			columns = lappend(columns, pstrdup(t->tgargs[i]));
+		}
+	columns = lappend(columns, pstrdup(col));
+	relation_close(rel, AccessShareLock);
+
+	initStringInfo(&sql);
+	if (t != NULL)
+		appendStringInfo(&sql, "DROP TRIGGER %s ON %s; ",
+						 INVAL_KEY_TRIGGER_NAME, qualified);
+	appendStringInfo(&sql, "CREATE TRIGGER %s AFTER INSERT OR UPDATE OR DELETE ON %s"
+					 " FOR EACH ROW EXECUTE FUNCTION cognomega._cache_key_trigger(",
+					 INVAL_KEY_TRIGGER_NAME, qualified);
+	for (int i = 0; i < list_length(columns); i++)
+		appendStringInfo(&sql, "%s%s", i > 0 ? ", " : "",
+						 quote_literal_cstr((char *) list_nth(columns, i)));
+	appendStringInfoChar(&sql, ')');
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute(sql.data, false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "could not create the key trigger on %s", qualified);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/*
+ * DROP EXTENSION cognomega: the key triggers on the platform's (and
+ * others') tables depend on our trigger function and would make the drop
+ * fail (or, with CASCADE, be dropped anyway).  Drop them first, in the same
+ * transaction, so that a plain DROP EXTENSION keeps working and keeps the
+ * tables.  An event trigger (ddl_command_start, DROP EXTENSION) calls it,
+ * so it works with the library preloaded or not.
+ */
+static void
+inval_before_drop_extension(Node *node)
+{
+	DropStmt   *ds;
+	bool		ours = false;
+	List	   *stmts = NIL;
+
+	if (node == NULL || !IsA(node, DropStmt))
+		return;
+	ds = (DropStmt *) node;
+	if (ds->removeType != OBJECT_EXTENSION)
+		return;
+	for (int i = 0; i < list_length(ds->objects); i++)
+		if (strcmp(strVal(list_nth(ds->objects, i)), "cognomega") == 0)
+			ours = true;
+	if (!ours || !OidIsValid(get_extension_oid("cognomega", true)))
+		return;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute(psprintf("SELECT pg_catalog.format('DROP TRIGGER %%I ON %%s', t.tgname,"
+							 " t.tgrelid::pg_catalog.regclass)"
+							 " FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid"
+							 " WHERE p.prolang = %u AND p.prosrc = '%s' AND t.tgparentid = 0",
+							 ClanguageId, INVAL_KEY_TRIGGER_SRC),
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not list the cache key triggers");
+	for (uint64 i = 0; i < SPI_processed; i++)
+		stmts = lappend(stmts, SPI_getvalue(SPI_tuptable->vals[i],
+											SPI_tuptable->tupdesc, 1));
+	for (int i = 0; i < list_length(stmts); i++)
+		if (SPI_execute((char *) list_nth(stmts, i), false, 0) != SPI_OK_UTILITY)
+			elog(ERROR, "could not drop a cache key trigger");
+	SPI_finish();
+}
+
+PG_FUNCTION_INFO_V1(cognomega_drop_extension_event);
+
+/* event trigger cognomega_drop_key_triggers: see inval_before_drop_extension */
+Datum
+cognomega_drop_extension_event(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("cognomega._drop_key_triggers() must be called as an event trigger")));
+	inval_before_drop_extension(((EventTriggerData *) fcinfo->context)->parsetree);
+	PG_RETURN_VOID();
 }

@@ -26,6 +26,25 @@ extern void invalidate_shmem_startup(void);
 /* slot of rel's partition root (catalog lookups: not for the hit path) */
 extern uint32 inval_slot_for_relation(Oid relid);
 
+/*
+ * A dependency slot with this bit is checked by inval_written_by_me only:
+ * an entry depending on keys of R lists R's relation slot so, for own
+ * writes, but not for validity (UNKEYED(R) and the KEY slots are checked).
+ */
+#define INVAL_SLOT_OWN_ONLY	0x80000000U
+
+/*
+ * KEY(root, column, value) and UNKEYED(root) of relid's partition root for
+ * an entry depending on "column = value" (value: the key's text output);
+ * false when writes to relid do not report column (depend on the relation)
+ */
+extern bool inval_key_slots(Oid relid, const char *column, const char *value,
+							uint32 *key_slot, uint32 *unkeyed_slot);
+
+/* ALL and UNKEYED of relid's partition root (cache_invalidate_relation) */
+extern void inval_relation_slots(Oid relid, uint32 *all_slot,
+								 uint32 *unkeyed_slot);
+
 /* the epoch slot of the current database */
 extern uint32 inval_db_epoch_slot(void);
 

@@ -618,11 +618,86 @@ qry_text_copy(Datum d, MemoryContext cxt)
 	return result;
 }
 
-static void
-qry_store(const char *key, text *doc, const Oid *deps, int ndeps,
-		  TimestampTz fence)
+/* most agents of one overview whose tasks are keys; then the whole table */
+#define QRY_MAX_AGENT_KEYS 64
+
+/*
+ * The keys a document of kind for id reads (DESIGN.md section 4): the user
+ * (users.id) and his apps (generated_apps.user_id); his agents
+ * (ai_agents.user_id) and the tasks of each agent listed
+ * (ai_agent_tasks.agent_id); the agent's analytics rows.  The cache depends
+ * on them instead of the whole tables where their key triggers report them.
+ */
+static int
+qry_keys(QryKind kind, const Oid *deps, const pg_uuid_t *id, const text *json,
+		 CacheKeyDep *keys)
 {
-	(void) cache_store(key, doc ? doc : qry_null_doc(), -1, deps, ndeps, fence);
+	char	   *idtext = palloc(UUID_LEN * 2 + 5);
+	int			n = 0;
+
+	qry_uuid_text(id, idtext);
+	switch (kind)
+	{
+		case QRY_USER_WITH_APPS:
+		case QRY_USERS_WITH_APPS:
+			keys[n++] = (CacheKeyDep) {deps[0], "id", idtext};
+			keys[n++] = (CacheKeyDep) {deps[1], "user_id", idtext};
+			break;
+		case QRY_AGENT_ANALYTICS:
+			keys[n++] = (CacheKeyDep) {deps[0], "agent_id", idtext};
+			break;
+		case QRY_USER_AGENTS_OVERVIEW:
+			{
+				/* the agents listed: parsed from the document (a miss only) */
+				Jsonb	   *doc = json == NULL ? NULL :
+					DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+													   CStringGetDatum(text_to_cstring(json))));
+				JsonbValue *agents = NULL;
+				int			nagents = 0;
+
+				keys[n++] = (CacheKeyDep) {deps[0], "id", idtext};
+				keys[n++] = (CacheKeyDep) {deps[1], "user_id", idtext};
+				if (doc != NULL && JB_ROOT_IS_OBJECT(doc))
+					agents = getKeyJsonValueFromContainer(&doc->root, "agents", 6, NULL);
+				if (agents != NULL && agents->type == jbvBinary &&
+					JsonContainerIsArray(agents->val.binary.data))
+					nagents = JsonContainerSize(agents->val.binary.data);
+				/* too many agents: the tasks table stays whole (no key on it) */
+				for (int i = 0; agents && nagents <= QRY_MAX_AGENT_KEYS && i < nagents; i++)
+				{
+					JsonbValue *a = getIthJsonbValueFromContainer(agents->val.binary.data, i);
+					JsonbValue *aid = NULL;
+
+					if (a != NULL && a->type == jbvBinary &&
+						JsonContainerIsObject(a->val.binary.data))
+						aid = getKeyJsonValueFromContainer(a->val.binary.data, "id", 2, NULL);
+					if (aid == NULL || aid->type != jbvString)
+					{
+						/* not the shape expected: the whole tasks table */
+						while (n > 2)
+							n--;
+						break;
+					}
+					keys[n++] = (CacheKeyDep) {deps[2], "agent_id",
+						pnstrdup(aid->val.string.val, aid->val.string.len)};
+				}
+				break;
+			}
+		default:
+			break;
+	}
+	return n;
+}
+
+static void
+qry_store(const char *key, text *doc, QryKind kind, const pg_uuid_t *id,
+		  const Oid *deps, int ndeps, TimestampTz fence)
+{
+	CacheKeyDep keys[QRY_MAX_AGENT_KEYS + 3];
+	int			nkeys = qry_keys(kind, deps, id, doc, keys);
+
+	(void) cache_store_keys(key, doc ? doc : qry_null_doc(), -1, deps, ndeps,
+							keys, nkeys, fence);
 }
 
 /* ----------------------------------------------------------------
@@ -681,7 +756,7 @@ qry_document(QryKind kind, const pg_uuid_t *id, Datum *args, const char *key_ext
 	}
 	doc = qry_run_one(kind, nsp, args);
 	if (cached)
-		qry_store(key, doc, deps, qry_defs[kind].ndeps, fence);
+		qry_store(key, doc, kind, id, deps, qry_defs[kind].ndeps, fence);
 	return doc;
 }
 
@@ -851,7 +926,8 @@ qry_users_store(QryUserEntry **order, int n, Oid nsp, const Oid *deps,
 		if (order[i]->resolved)
 			continue;
 		if (qry_key(key, QRY_USERS_WITH_APPS, nsp, &order[i]->id, NULL))
-			qry_store(key, order[i]->doc, deps, qry_defs[QRY_USERS_WITH_APPS].ndeps, fence);
+			qry_store(key, order[i]->doc, QRY_USERS_WITH_APPS, &order[i]->id,
+					  deps, qry_defs[QRY_USERS_WITH_APPS].ndeps, fence);
 	}
 }
 

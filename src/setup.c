@@ -215,6 +215,7 @@ static void setup_manage(Oid relid, const char *qualified, SetupOut *out);
 static void setup_default_partition(Oid relid, Oid nsp, const char *qualified,
 									SetupOut *out);
 static void setup_create_indexes(SetupOut *out);
+static void setup_declare_keys(Oid nsp, const char *schema, SetupOut *out);
 static char *setup_recorded_schema(bool fresh);
 static Oid	setup_config_relid(void);
 static void setup_spi(const char *sql, int expected);
@@ -296,6 +297,7 @@ setup_internal(const char *schema, SetupOut *out)
 	setup_create_tables(nsp, quoted, out);
 	setup_partitioning(nsp, quoted, out);
 	setup_create_indexes(out);
+	setup_declare_keys(nsp, quoted, out);
 	SPI_finish();
 }
 
@@ -609,6 +611,69 @@ setup_create_indexes(SetupOut *out)
 	{
 		setup_spi(lfirst(s), SPI_OK_UTILITY);
 		setup_emit(out, "%s", (char *) lfirst(l));
+	}
+}
+
+/* the platform's key columns (DESIGN.md section 4, key-level invalidation) */
+static const struct
+{
+	const char *table;
+	const char *column;
+}			setup_keys[] = {
+	{"users", "id"},
+	{"generated_apps", "user_id"},
+	{"payments", "user_id"},
+	{"voice_commands", "user_id"},
+	{"ai_agents", "user_id"},
+	{"ai_agents", "id"},
+	{"ai_agent_tasks", "agent_id"},
+	{"ai_agent_analytics", "agent_id"},
+};
+
+/*
+ * Declare each platform key column not declared yet (cache_key_column),
+ * where the caller owns the table; a table owned by another role is
+ * reported and left to its owner.  Read with a new snapshot (read_only =
+ * false): a concurrent setup() we waited for has declared them.
+ */
+static void
+setup_declare_keys(Oid nsp, const char *schema, SetupOut *out)
+{
+	Oid			argtypes[2] = {OIDOID, NAMEOID};
+
+	/* an extension version before 0.3 (not updated yet) has no key columns */
+	if (!setup_spi_bool("SELECT pg_catalog.to_regclass('cognomega.cache_key_columns') IS NOT NULL"))
+		return;
+	for (int i = 0; i < lengthof(setup_keys); i++)
+	{
+		Oid			relid = get_relname_relid(setup_keys[i].table, nsp);
+		Datum		args[2];
+		bool		isnull;
+
+		if (!OidIsValid(relid))
+			continue;
+		args[0] = ObjectIdGetDatum(relid);
+		args[1] = DirectFunctionCall1(namein, CStringGetDatum(setup_keys[i].column));
+		if (SPI_execute_with_args("SELECT EXISTS (SELECT FROM cognomega.cache_key_columns"
+								  " WHERE rel = $1::pg_catalog.regclass AND col = $2)",
+								  2, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not read cognomega.cache_key_columns");
+		if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+									   SPI_tuptable->tupdesc, 1, &isnull)))
+			continue;
+		if (!pg_class_ownercheck(relid, GetUserId()))
+		{
+			setup_emit(out, "cache key %s.%s(%s) not declared: the table belongs to another role",
+					   schema, quote_identifier(setup_keys[i].table),
+					   quote_identifier(setup_keys[i].column));
+			continue;
+		}
+		if (SPI_execute_with_args("SELECT cognomega.cache_key_column($1::pg_catalog.regclass, $2)",
+								  2, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not declare a cache key");
+		setup_emit(out, "declared cache key %s.%s(%s)", schema,
+				   quote_identifier(setup_keys[i].table),
+				   quote_identifier(setup_keys[i].column));
 	}
 }
 

@@ -46,6 +46,12 @@ is($node->safe_psql('dst', 'SELECT cognomega.app_schema()'), 'app',
 is($node->safe_psql('dst',
 		'SELECT count(*) FROM cognomega.index_status WHERE present AND valid'),
 	'7', 'every recommended index restored');
+# the cache key triggers are dumped with their tables (issue 12)
+is($node->safe_psql('dst', q{SELECT string_agg(rel::text || '(' || col || ')', ' ' ORDER BY rel::text, position)
+		FROM cognomega.cache_key_columns WHERE rel::text LIKE 'app.%'}),
+	'app.ai_agent_analytics(agent_id) app.ai_agent_tasks(agent_id) app.ai_agents(user_id) app.ai_agents(id) '
+	. 'app.generated_apps(user_id) app.payments(user_id) app.users(id) app.voice_commands(user_id)',
+	'declared cache keys restored');
 is($node->safe_psql('dst', 'SELECT count(*) FROM cognomega.setup(\'app\')'),
 	'0', 'setup() after restore is a no-op');
 is($node->safe_psql('dst', 'SELECT count(*) FROM cognomega.missing_index_ddl()'),
@@ -65,6 +71,8 @@ $node->command_ok(
 	[ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', $plain, '-d', $node->connstr('dst2') ],
 	'restore plain dump with psql');
 is($node->safe_psql('dst2', $counts), '20/20/20', 'plain: data restored');
+is($node->safe_psql('dst2', 'SELECT count(*) FROM cognomega.cache_key_columns'),
+	'8', 'plain: declared cache keys restored');
 is($node->safe_psql('dst2', 'SELECT count(*) FROM cognomega.setup(\'app\')'),
 	'0', 'plain: setup() after restore is a no-op');
 

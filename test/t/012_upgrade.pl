@@ -135,7 +135,10 @@ foreach my $v (@old)
 		       (SELECT count(*) FROM cognomega.run_maintenance('app.events')
 		         WHERE action <> 'created') || ' ' ||
 		       (SELECT count(*) FROM cognomega.setup('app'))}),
-		'app 2 todo 0 0', "$v + update keeps its configuration and data, and works");
+		# setup() again declares the platform's cache keys (0.3, issue 12)
+		'app 2 todo 0 8', "$v + update keeps its configuration and data, and works");
+	is($node->safe_psql($db, q{SELECT count(*) FROM cognomega.setup('app')}),
+		'0', "$v + update: setup() again has nothing left to do");
 }
 
 # The update to 0.3 re-creates the query functions (their result type went

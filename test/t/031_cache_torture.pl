@@ -71,6 +71,50 @@ SELECT stale_read_in_cache_get(:committed, :cached);
 },
 	});
 
+# Key-level invalidation (issue 12): writers on many keys at once (one app
+# per statement, several users' apps per INSERT ... SELECT, COPY-free
+# updates of other columns) while readers compare each user's committed app
+# count with the cached document's.  Per user the count only grows.
+$node->safe_psql('postgres', q{
+CREATE SCHEMA kt;
+SELECT count(*) FROM cognomega.setup('kt');
+INSERT INTO kt.users (id, email)
+  SELECT format('00000000-0000-0000-0000-%s', lpad(i::text, 12, '0'))::uuid, 'u' || i || '@example.com'
+    FROM generate_series(1, 20) i;
+CREATE FUNCTION kt.uid(i int) RETURNS uuid IMMUTABLE LANGUAGE sql
+  AS $$SELECT format('00000000-0000-0000-0000-%s', lpad(i::text, 12, '0'))::uuid$$;
+});
+
+$node->pgbench(
+	"--no-vacuum --client=6 --jobs=2 --time=$seconds",
+	0,
+	[qr{processed: [1-9]}],
+	[qr{^$}],
+	'no stale document under writers on many keys',
+	{
+		'031_key_writer@2' => q{
+\set u random(1, 20)
+INSERT INTO kt.generated_apps (user_id, title) VALUES (kt.uid(:u), 'one');
+},
+		'031_key_writer_multi@1' => q{
+\set u random(1, 18)
+INSERT INTO kt.generated_apps (user_id, title)
+  SELECT kt.uid(i), 'multi' FROM generate_series(:u, :u + 2) i;
+},
+		'031_key_writer_other@1' => q{
+\set u random(1, 20)
+UPDATE kt.generated_apps SET status = 'completed' WHERE user_id = kt.uid(:u) AND status <> 'completed';
+},
+		'031_key_reader@6' => q{
+\set u random(1, 20)
+SELECT count(*) AS committed FROM kt.generated_apps WHERE user_id = kt.uid(:u) \gset
+SELECT jsonb_array_length(cognomega.user_with_apps(kt.uid(:u)) -> 'apps') AS cached \gset
+\if :cached < :committed
+SELECT stale_document_at_key_level(:committed, :cached);
+\endif
+},
+	});
+
 my $stats = $node->safe_psql('postgres',
 	'SELECT hits, misses, stores, invalidations FROM cognomega.cache_stats');
 my ($hits, $misses, $stores, $inval) = split /\|/, $stats;
