@@ -358,7 +358,22 @@ $$;
 
 -- A heal of a stuck partitioned index interrupted part-way is completed by
 -- a rerun of missing_index_ddl() (review rvq): no ATTACH of a partition
--- whose index is attached already, and the new tree reused.
+-- whose index is attached already, and the new tree reused.  A foreign
+-- partition gets no index, and its table's index is built with a plain
+-- CREATE INDEX after the local leaves' (an ON ONLY one never turns valid).
+-- Whether a partitioned table has a foreign table among its partitions (at
+-- any level): no index can be built on it, and PostgreSQL then never
+-- validates an ON ONLY index of the table (it counts the partitions).
+CREATE FUNCTION cognomega._has_foreign_partition(rel regclass)
+RETURNS bool
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT EXISTS (SELECT FROM pg_partition_tree(rel) t
+				 JOIN pg_class c ON c.oid = t.relid
+				WHERE c.relkind = 'f')
+$$;
+
 CREATE OR REPLACE FUNCTION cognomega._partitioned_index_ddl(rel regclass, top regclass,
 												 top_name name, suffix text,
 												 cols name[], descs bool[],
@@ -379,12 +394,33 @@ BEGIN
 	IF existing IS NOT NULL AND cognomega._index_tree_valid(existing) THEN
 		RETURN;
 	END IF;
+	IF (SELECT relkind FROM pg_class WHERE oid = rel) = 'f' THEN
+		RETURN;					-- no index on a foreign table
+	END IF;
 	IF (SELECT relkind FROM pg_class WHERE oid = rel) <> 'p' THEN
 		IF existing IS NULL THEN
 			RETURN NEXT cognomega._create_index_sql(rel, (parse_ident(myname))[2],
 							cols, descs, pred, use_concurrently, false);
 		ELSE
 			RETURN NEXT format('REINDEX INDEX %s%s', conc, existing);
+		END IF;
+		RETURN;
+	END IF;
+	IF cognomega._has_foreign_partition(rel) THEN
+		-- an ON ONLY index never becomes valid: PostgreSQL counts the
+		-- partitions, and a foreign one gets no index.  The local leaves'
+		-- indexes first, then a plain CREATE INDEX, which attaches them
+		-- (nothing left to build) and skips the foreign partitions.  An
+		-- invalid one left before: nothing to do here, it is replaced.
+		IF existing IS NULL THEN
+			FOR child IN SELECT t.relid FROM pg_partition_tree(rel) t
+						  WHERE t.isleaf ORDER BY t.relid::text
+			LOOP
+				RETURN QUERY SELECT * FROM cognomega._partitioned_index_ddl(
+					child, top, top_name, suffix, cols, descs, pred, use_concurrently);
+			END LOOP;
+			RETURN NEXT cognomega._create_index_sql(rel, (parse_ident(myname))[2],
+							cols, descs, pred, false, false);
 		END IF;
 		RETURN;
 	END IF;
@@ -476,12 +512,30 @@ DECLARE
 	child regclass;
 	child_idx text;
 BEGIN
+	IF (SELECT relkind FROM pg_class WHERE oid = rel) = 'f' THEN
+		RETURN;					-- no index on a foreign table
+	END IF;
 	IF (SELECT relkind FROM pg_class WHERE oid = rel) <> 'p' THEN
 		IF mine IS NULL THEN
 			RETURN NEXT cognomega._create_index_sql(rel, (parse_ident(myname))[2],
 							cols, descs, pred, true, false);
 		ELSIF NOT (SELECT indisvalid FROM pg_index WHERE indexrelid = mine) THEN
 			RETURN NEXT format('REINDEX INDEX CONCURRENTLY %s', mine);
+		END IF;
+		RETURN;
+	END IF;
+	IF cognomega._has_foreign_partition(rel) THEN
+		-- as in _partitioned_index_ddl: the leaves, then a plain CREATE INDEX
+		-- (it attaches the leaves' indexes that are not attached yet)
+		FOR child IN SELECT t.relid FROM pg_partition_tree(rel) t
+					  WHERE t.isleaf ORDER BY t.relid::text
+		LOOP
+			RETURN QUERY SELECT * FROM cognomega._fresh_partitioned_index_ddl(
+				child, top, top_name, suffix, cols, descs, pred, old);
+		END LOOP;
+		IF mine IS NULL THEN
+			RETURN NEXT cognomega._create_index_sql(rel, (parse_ident(myname))[2],
+							cols, descs, pred, false, false);
 		END IF;
 		RETURN;
 	END IF;
@@ -510,6 +564,22 @@ BEGIN
 		END IF;
 	END LOOP;
 END
+$$;
+
+CREATE OR REPLACE FUNCTION cognomega._index_stuck_invalid(rel regclass, idx regclass,
+											   top_name name, cols name[],
+											   descs bool[], pred text)
+RETURNS bool
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT idx IS NOT NULL
+   AND (SELECT relkind FROM pg_class WHERE oid = rel) = 'p'
+   AND NOT cognomega._index_tree_valid(idx)
+   AND (cognomega._has_foreign_partition(rel) OR NOT EXISTS (
+		SELECT FROM cognomega._partitioned_index_ddl(rel, rel, top_name,
+				substr(top_name, length((SELECT relname FROM pg_class WHERE oid = rel)) + 2),
+				cols, descs, pred, false)))
 $$;
 
 CREATE OR REPLACE FUNCTION cognomega.missing_index_ddl(concurrently bool DEFAULT true)

@@ -240,6 +240,19 @@ SELECT coalesce(
  WHERE c.oid = rel
 $$;
 
+-- Whether a partitioned table has a foreign table among its partitions (at
+-- any level): no index can be built on it, and PostgreSQL then never
+-- validates an ON ONLY index of the table (it counts the partitions).
+CREATE FUNCTION cognomega._has_foreign_partition(rel regclass)
+RETURNS bool
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT EXISTS (SELECT FROM pg_partition_tree(rel) t
+				 JOIN pg_class c ON c.oid = t.relid
+				WHERE c.relkind = 'f')
+$$;
+
 -- The statements that build what is missing of one recommended index on a
 -- partitioned table the way PostgreSQL allows on a live database: each leaf
 -- partition's index (CONCURRENTLY when asked; REINDEX when it is invalid),
@@ -266,12 +279,33 @@ BEGIN
 	IF existing IS NOT NULL AND cognomega._index_tree_valid(existing) THEN
 		RETURN;
 	END IF;
+	IF (SELECT relkind FROM pg_class WHERE oid = rel) = 'f' THEN
+		RETURN;					-- no index on a foreign table
+	END IF;
 	IF (SELECT relkind FROM pg_class WHERE oid = rel) <> 'p' THEN
 		IF existing IS NULL THEN
 			RETURN NEXT cognomega._create_index_sql(rel, (parse_ident(myname))[2],
 							cols, descs, pred, use_concurrently, false);
 		ELSE
 			RETURN NEXT format('REINDEX INDEX %s%s', conc, existing);
+		END IF;
+		RETURN;
+	END IF;
+	IF cognomega._has_foreign_partition(rel) THEN
+		-- an ON ONLY index never becomes valid: PostgreSQL counts the
+		-- partitions, and a foreign one gets no index.  The local leaves'
+		-- indexes first, then a plain CREATE INDEX, which attaches them
+		-- (nothing left to build) and skips the foreign partitions.  An
+		-- invalid one left before: nothing to do here, it is replaced.
+		IF existing IS NULL THEN
+			FOR child IN SELECT t.relid FROM pg_partition_tree(rel) t
+						  WHERE t.isleaf ORDER BY t.relid::text
+			LOOP
+				RETURN QUERY SELECT * FROM cognomega._partitioned_index_ddl(
+					child, top, top_name, suffix, cols, descs, pred, use_concurrently);
+			END LOOP;
+			RETURN NEXT cognomega._create_index_sql(rel, (parse_ident(myname))[2],
+							cols, descs, pred, false, false);
 		END IF;
 		RETURN;
 	END IF;
@@ -378,12 +412,30 @@ DECLARE
 	child regclass;
 	child_idx text;
 BEGIN
+	IF (SELECT relkind FROM pg_class WHERE oid = rel) = 'f' THEN
+		RETURN;					-- no index on a foreign table
+	END IF;
 	IF (SELECT relkind FROM pg_class WHERE oid = rel) <> 'p' THEN
 		IF mine IS NULL THEN
 			RETURN NEXT cognomega._create_index_sql(rel, (parse_ident(myname))[2],
 							cols, descs, pred, true, false);
 		ELSIF NOT (SELECT indisvalid FROM pg_index WHERE indexrelid = mine) THEN
 			RETURN NEXT format('REINDEX INDEX CONCURRENTLY %s', mine);
+		END IF;
+		RETURN;
+	END IF;
+	IF cognomega._has_foreign_partition(rel) THEN
+		-- as in _partitioned_index_ddl: the leaves, then a plain CREATE INDEX
+		-- (it attaches the leaves' indexes that are not attached yet)
+		FOR child IN SELECT t.relid FROM pg_partition_tree(rel) t
+					  WHERE t.isleaf ORDER BY t.relid::text
+		LOOP
+			RETURN QUERY SELECT * FROM cognomega._fresh_partitioned_index_ddl(
+				child, top, top_name, suffix, cols, descs, pred, old);
+		END LOOP;
+		IF mine IS NULL THEN
+			RETURN NEXT cognomega._create_index_sql(rel, (parse_ident(myname))[2],
+							cols, descs, pred, false, false);
 		END IF;
 		RETURN;
 	END IF;
@@ -429,10 +481,10 @@ AS $$
 SELECT idx IS NOT NULL
    AND (SELECT relkind FROM pg_class WHERE oid = rel) = 'p'
    AND NOT cognomega._index_tree_valid(idx)
-   AND NOT EXISTS (
+   AND (cognomega._has_foreign_partition(rel) OR NOT EXISTS (
 		SELECT FROM cognomega._partitioned_index_ddl(rel, rel, top_name,
 				substr(top_name, length((SELECT relname FROM pg_class WHERE oid = rel)) + 2),
-				cols, descs, pred, false))
+				cols, descs, pred, false)))
 $$;
 
 -- The statements that create the missing recommended indexes (and rebuild
