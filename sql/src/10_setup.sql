@@ -240,6 +240,19 @@ SELECT coalesce(
  WHERE c.oid = rel
 $$;
 
+-- Whether a partitioned table has a foreign table among its partitions (at
+-- any level): no index can be built on it, and PostgreSQL then never
+-- validates an ON ONLY index of the table (it counts the partitions).
+CREATE FUNCTION cognomega._has_foreign_partition(rel regclass)
+RETURNS bool
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT EXISTS (SELECT FROM pg_partition_tree(rel) t
+				 JOIN pg_class c ON c.oid = t.relid
+				WHERE c.relkind = 'f')
+$$;
+
 -- The statements that build what is missing of one recommended index on a
 -- partitioned table the way PostgreSQL allows on a live database: each leaf
 -- partition's index (CONCURRENTLY when asked; REINDEX when it is invalid),
@@ -266,12 +279,33 @@ BEGIN
 	IF existing IS NOT NULL AND cognomega._index_tree_valid(existing) THEN
 		RETURN;
 	END IF;
+	IF (SELECT relkind FROM pg_class WHERE oid = rel) = 'f' THEN
+		RETURN;					-- no index on a foreign table
+	END IF;
 	IF (SELECT relkind FROM pg_class WHERE oid = rel) <> 'p' THEN
 		IF existing IS NULL THEN
 			RETURN NEXT cognomega._create_index_sql(rel, (parse_ident(myname))[2],
 							cols, descs, pred, use_concurrently, false);
 		ELSE
 			RETURN NEXT format('REINDEX INDEX %s%s', conc, existing);
+		END IF;
+		RETURN;
+	END IF;
+	IF cognomega._has_foreign_partition(rel) THEN
+		-- an ON ONLY index never becomes valid: PostgreSQL counts the
+		-- partitions, and a foreign one gets no index.  The local leaves'
+		-- indexes first, then a plain CREATE INDEX, which attaches them
+		-- (nothing left to build) and skips the foreign partitions.  An
+		-- invalid one left before: nothing to do here, it is replaced.
+		IF existing IS NULL THEN
+			FOR child IN SELECT t.relid FROM pg_partition_tree(rel) t
+						  WHERE t.isleaf ORDER BY t.relid::text
+			LOOP
+				RETURN QUERY SELECT * FROM cognomega._partitioned_index_ddl(
+					child, top, top_name, suffix, cols, descs, pred, use_concurrently);
+			END LOOP;
+			RETURN NEXT cognomega._create_index_sql(rel, (parse_ident(myname))[2],
+							cols, descs, pred, false, false);
 		END IF;
 		RETURN;
 	END IF;
@@ -291,10 +325,14 @@ BEGIN
 	LOOP
 		child_idx := cognomega._index_name_on(child, top, top_name, suffix,
 											  cols, descs, pred);
+		-- nothing to attach when an index of this partition is attached
+		-- already (another one would be refused: a heal interrupted after
+		-- building the new tree's leaf indexes left them beside the old)
 		IF existing IS NULL OR NOT EXISTS (
 				SELECT 1 FROM pg_inherits i
+				  JOIN pg_index x ON x.indexrelid = i.inhrelid
 				 WHERE i.inhparent = existing
-				   AND i.inhrelid = to_regclass(child_idx)) THEN
+				   AND x.indrelid = child) THEN
 			RETURN NEXT format('ALTER INDEX %s ATTACH PARTITION %s', myname, child_idx);
 		END IF;
 	END LOOP;
@@ -318,40 +356,112 @@ SELECT format('%I.%I', n.nspname,
  WHERE c.oid = rel
 $$;
 
+-- An index on rel equivalent to the recommended one (as _equivalent_index)
+-- that is not part of the tree of index old: what a heal interrupted before
+-- (statement_timeout, psql carrying on) left of the new tree, to reuse.
+CREATE FUNCTION cognomega._equivalent_index_outside(rel regclass, cols name[],
+													descs bool[], pred text,
+													preferred name, old regclass)
+RETURNS regclass
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT i.indexrelid::regclass
+  FROM pg_index i
+  JOIN pg_class ic ON ic.oid = i.indexrelid
+  JOIN pg_am am ON am.oid = ic.relam
+ WHERE i.indrelid = rel AND i.indislive AND i.indexprs IS NULL
+   AND am.amname = 'btree'
+   AND i.indnkeyatts = cardinality(cols)
+   AND pg_get_expr(i.indpred, i.indrelid) IS NOT DISTINCT FROM pred
+   AND i.indexrelid NOT IN (SELECT t.relid FROM cognomega._index_tree(old) t)
+   AND NOT EXISTS (
+		SELECT 1
+		  FROM unnest(cols, descs) WITH ORDINALITY AS k(col, dsc, n)
+		  LEFT JOIN pg_attribute a
+			ON a.attrelid = rel AND a.attname = k.col AND NOT a.attisdropped
+		 WHERE a.attnum IS DISTINCT FROM i.indkey[k.n - 1]
+			OR i.indoption[k.n - 1] <> CASE WHEN k.dsc THEN 3 ELSE 0 END
+			OR i.indcollation[k.n - 1] <> a.attcollation
+			OR NOT EXISTS (SELECT 1 FROM pg_opclass o
+							WHERE o.oid = i.indclass[k.n - 1] AND o.opcdefault))
+ ORDER BY ic.relname = preferred DESC, i.indisvalid DESC, ic.relname
+ LIMIT 1
+$$;
+
 -- The statements that build a whole new tree of one recommended index on a
--- partitioned table, beside the existing one: each leaf partition's index
--- CONCURRENTLY, then each partitioned level's ON ONLY and the ATTACH of its
--- children's new indexes (the last ATTACH makes it valid).
+-- partitioned table, beside the existing one (old): each leaf partition's
+-- index CONCURRENTLY, then each partitioned level's ON ONLY and the ATTACH
+-- of its children's new indexes (the last ATTACH makes it valid).  What an
+-- interrupted run built of it (indexes outside old's tree) is reused, so
+-- that a rerun completes the same new tree rather than starting another.
 CREATE FUNCTION cognomega._fresh_partitioned_index_ddl(rel regclass, top regclass,
 													   top_name name, suffix text,
 													   cols name[], descs bool[],
-													   pred text)
+													   pred text, old regclass)
 RETURNS SETOF text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	myname text := cognomega._fresh_index_name(rel, top, top_name, suffix);
+	want text := CASE WHEN rel = top THEN top_name::text
+					  ELSE (SELECT relname FROM pg_class WHERE oid = rel) || '_' || suffix END;
+	mine regclass := cognomega._equivalent_index_outside(rel, cols, descs, pred, want, old);
+	myname text := coalesce(mine::text,
+							cognomega._fresh_index_name(rel, top, top_name, suffix));
 	child regclass;
+	child_idx text;
 BEGIN
+	IF (SELECT relkind FROM pg_class WHERE oid = rel) = 'f' THEN
+		RETURN;					-- no index on a foreign table
+	END IF;
 	IF (SELECT relkind FROM pg_class WHERE oid = rel) <> 'p' THEN
-		RETURN NEXT cognomega._create_index_sql(rel, (parse_ident(myname))[2],
-						cols, descs, pred, true, false);
+		IF mine IS NULL THEN
+			RETURN NEXT cognomega._create_index_sql(rel, (parse_ident(myname))[2],
+							cols, descs, pred, true, false);
+		ELSIF NOT (SELECT indisvalid FROM pg_index WHERE indexrelid = mine) THEN
+			RETURN NEXT format('REINDEX INDEX CONCURRENTLY %s', mine);
+		END IF;
+		RETURN;
+	END IF;
+	IF cognomega._has_foreign_partition(rel) THEN
+		-- as in _partitioned_index_ddl: the leaves, then a plain CREATE INDEX
+		-- (it attaches the leaves' indexes that are not attached yet)
+		FOR child IN SELECT t.relid FROM pg_partition_tree(rel) t
+					  WHERE t.isleaf ORDER BY t.relid::text
+		LOOP
+			RETURN QUERY SELECT * FROM cognomega._fresh_partitioned_index_ddl(
+				child, top, top_name, suffix, cols, descs, pred, old);
+		END LOOP;
+		IF mine IS NULL THEN
+			RETURN NEXT cognomega._create_index_sql(rel, (parse_ident(myname))[2],
+							cols, descs, pred, false, false);
+		END IF;
 		RETURN;
 	END IF;
 	FOR child IN SELECT inhrelid::regclass FROM pg_inherits
 				  WHERE inhparent = rel ORDER BY inhrelid::regclass::text
 	LOOP
 		RETURN QUERY SELECT * FROM cognomega._fresh_partitioned_index_ddl(
-			child, top, top_name, suffix, cols, descs, pred);
+			child, top, top_name, suffix, cols, descs, pred, old);
 	END LOOP;
-	RETURN NEXT cognomega._create_index_sql(rel, (parse_ident(myname))[2],
-					cols, descs, pred, false, true);
+	IF mine IS NULL THEN
+		RETURN NEXT cognomega._create_index_sql(rel, (parse_ident(myname))[2],
+						cols, descs, pred, false, true);
+	END IF;
 	FOR child IN SELECT inhrelid::regclass FROM pg_inherits
 				  WHERE inhparent = rel ORDER BY inhrelid::regclass::text
 	LOOP
-		RETURN NEXT format('ALTER INDEX %s ATTACH PARTITION %s', myname,
-						   cognomega._fresh_index_name(child, top, top_name, suffix));
+		child_idx := coalesce(cognomega._equivalent_index_outside(child, cols, descs, pred,
+								(SELECT relname FROM pg_class WHERE oid = child) || '_' || suffix,
+								old)::text,
+							  cognomega._fresh_index_name(child, top, top_name, suffix));
+		IF mine IS NULL OR NOT EXISTS (
+				SELECT 1 FROM pg_inherits i
+				  JOIN pg_index x ON x.indexrelid = i.inhrelid
+				 WHERE i.inhparent = mine AND x.indrelid = child) THEN
+			RETURN NEXT format('ALTER INDEX %s ATTACH PARTITION %s', myname, child_idx);
+		END IF;
 	END LOOP;
 END
 $$;
@@ -371,10 +481,10 @@ AS $$
 SELECT idx IS NOT NULL
    AND (SELECT relkind FROM pg_class WHERE oid = rel) = 'p'
    AND NOT cognomega._index_tree_valid(idx)
-   AND NOT EXISTS (
+   AND (cognomega._has_foreign_partition(rel) OR NOT EXISTS (
 		SELECT FROM cognomega._partitioned_index_ddl(rel, rel, top_name,
 				substr(top_name, length((SELECT relname FROM pg_class WHERE oid = rel)) + 2),
-				cols, descs, pred, false))
+				cols, descs, pred, false)))
 $$;
 
 -- The statements that create the missing recommended indexes (and rebuild
@@ -404,7 +514,7 @@ BEGIN
 				RETURN QUERY SELECT * FROM cognomega._fresh_partitioned_index_ddl(
 					r.table_oid, r.table_oid, r.index_name,
 					substr(r.index_name, length(r.relname) + 2),
-					r.columns, r.descending, r.predicate);
+					r.columns, r.descending, r.predicate, r.found);
 				RETURN NEXT format('DROP INDEX %s', r.found);
 			ELSE
 				RETURN NEXT format('DROP INDEX %s', r.found);

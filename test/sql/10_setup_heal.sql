@@ -52,6 +52,30 @@ SELECT index_name, present, valid FROM cognomega.index_status
  WHERE table_name = 'heal.ai_agent_analytics'::regclass;
 SELECT count(*) AS left_to_do FROM cognomega.missing_index_ddl();
 
+-- a heal interrupted after the new tree's parent index (statement_timeout,
+-- psql carrying on): a rerun completes it, leaving no invalid or
+-- duplicate index behind, and never ATTACHes to the old tree
+SELECT pg_temp.make_stuck();
+\set ECHO none
+SELECT s FROM cognomega.missing_index_ddl() WITH ORDINALITY m(s, n)
+ WHERE s LIKE 'CREATE%' \gexec
+\set ECHO all
+SELECT regexp_replace(s, '_p\d{8}', '_pN', 'g') AS stmt
+  FROM cognomega.missing_index_ddl() s;
+\set ON_ERROR_STOP 1
+\set ECHO none
+SELECT s FROM cognomega.missing_index_ddl() s \gexec
+\set ECHO all
+\set ON_ERROR_STOP 0
+SELECT index_name, present, valid FROM cognomega.index_status
+ WHERE table_name = 'heal.ai_agent_analytics'::regclass;
+SELECT count(*) AS left_to_do FROM cognomega.missing_index_ddl();
+-- one index per table of the tree, all valid and attached
+SELECT count(*) AS indexes, count(*) FILTER (WHERE x.indisvalid) AS valid,
+	   count(DISTINCT x.indrelid) AS tables
+  FROM pg_partition_tree('heal.ai_agent_analytics') t
+  JOIN pg_index x ON x.indrelid = t.relid;
+
 -- the plain way: dropped and built again
 SELECT pg_temp.make_stuck();
 SELECT s AS stmt FROM cognomega.missing_index_ddl(false) s;
