@@ -58,7 +58,7 @@ LANGUAGE plpgsql AS $$
 DECLARE s record;
 BEGIN
   UPDATE qk_seen o SET hits = c.hits, misses = c.misses FROM cognomega.cache_stats c;
-  SELECT string_agg(coalesce(jsonb_array_length(cognomega.user_with_apps(u)->'apps'), -1)::text, ',' ORDER BY u)
+  SELECT string_agg(coalesce(json_array_length(cognomega.user_with_apps(u)->'apps'), -1)::text, ',' ORDER BY u)
     INTO apps
     FROM unnest('{00000000-0000-0000-0000-00000000000a,00000000-0000-0000-0000-00000000000b,00000000-0000-0000-0000-00000000000c}'::uuid[]) u;
   SELECT c.hits - o.hits, c.misses - o.misses INTO hits, misses
