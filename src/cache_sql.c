@@ -628,12 +628,12 @@ cq_check_privileges(CqPlan *cp, CachedPlan *cplan)
 		cp->perms_generation == cq_catalog_generation)
 		return;
 	COGNOMEGA_CHECK_PLAN_PERMS(stmt);
-	foreach(lc, stmt->rtable)
+	foreach(lc, COGNOMEGA_PLAN_PERM_ITEMS(stmt))
 	{
-		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+		Oid			relid = cognomega_perm_user_relid(lfirst(lc));
 
-		if (COGNOMEGA_RTE_NAMED_BY_USER(stmt, rte))
-			cache_check_schema_usage(rte->relid);
+		if (OidIsValid(relid))
+			cache_check_schema_usage(relid);
 	}
 	cp->perms_role = GetUserId();
 	cp->perms_generation = cq_catalog_generation;

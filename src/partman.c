@@ -1794,15 +1794,19 @@ cognomega_show_partitions(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Oid			parent = PG_GETARG_OID(0);
+	MemoryContext caller = CurrentMemoryContext;
 	PmConfig   *cfg;
+	const char *zone;
 	PmParent	pp;
 	int			i;
 
 	InitMaterializedSRF(fcinfo, 0);
 	SPI_connect();
 	cfg = pm_load_config(parent);
+	/* cfg lives in SPI's memory, which SPI_finish frees: copy the zone out */
+	zone = cfg ? MemoryContextStrdup(caller, cfg->zone) : "UTC";
 	SPI_finish();
-	pm_open_parent(parent, AccessShareLock, cfg ? cfg->zone : "UTC", false, &pp);
+	pm_open_parent(parent, AccessShareLock, zone, false, &pp);
 	for (i = 0; i < pp.nparts; i++)
 	{
 		Datum		values[3];
