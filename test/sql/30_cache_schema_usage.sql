@@ -81,6 +81,12 @@ SET ROLE cu_reader;
 SELECT cognomega.cached_query('SELECT x FROM cu_views.v');
 RESET ROLE;
 
+-- the view is one of the entry's dependencies (16+ plans list it in
+-- relationOids too): replacing it drops the cached rows
+SELECT cognomega.cached_query('SELECT x FROM cu_views.v');
+CREATE OR REPLACE VIEW cu_views.v AS SELECT x + 10 AS x FROM cu_base.t;
+SELECT cognomega.cached_query('SELECT x FROM cu_views.v');
+
 DROP VIEW cu_views.v;
 DROP TABLE cu_base.t;
 DROP SCHEMA cu_views;
