@@ -614,7 +614,10 @@ qry_run_one(QryKind kind, Oid nsp, Datum *args)
 	{
 		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 		if (!isnull)
-			result = DatumGetJsonbP(SPI_datumTransfer(d, false, -1));
+			/* detoasted before the copy: a short-header value's detoasted
+			 * form would be made in SPI's memory, which SPI_finish frees */
+			result = (Jsonb *) DatumGetPointer(SPI_datumTransfer(PointerGetDatum(DatumGetJsonbP(d)),
+																  false, -1));
 	}
 	SPI_finish();
 	return result;
@@ -776,7 +779,8 @@ qry_users_compute(HTAB *htab, QryUserEntry **order, int n, int misses, Oid nsp)
 		QryUserEntry *e = hash_search(htab, DatumGetUUIDP(id), HASH_FIND, NULL);
 
 		if (e != NULL && !isnull)
-			e->doc = DatumGetJsonbP(SPI_datumTransfer(doc, false, -1));
+			e->doc = (Jsonb *) DatumGetPointer(SPI_datumTransfer(PointerGetDatum(DatumGetJsonbP(doc)),
+																  false, -1));
 	}
 	SPI_finish();
 }
