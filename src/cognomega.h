@@ -16,6 +16,8 @@
 
 #include "postgres.h"
 
+#include "compat.h"
+
 /* true when loaded from shared_preload_libraries (shared memory, workers) */
 extern bool cognomega_is_preloaded;
 

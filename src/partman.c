@@ -2109,6 +2109,7 @@ pm_partition_data(Oid parent, int batch)
 	cfg = pm_load_config(parent);
 	if (cfg == NULL)
 		pm_not_managed(parent);
+	/* cppcheck-suppress nullPointerRedundantCheck ; pm_not_managed raises */
 	pm_open_parent(parent, ShareUpdateExclusiveLock, cfg->zone, false, &pp);
 	pm_check_default(&pp);
 	pm_classify_interval(&cfg->interval, pp.keytype, &pp.unit, &pp.step);

@@ -530,7 +530,7 @@ wk_launcher_stop_orphans(void)
 		if (any)
 		{
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 100L, PG_WAIT_EXTENSION);
+							 100L, cognomega_we_worker_exit());
 			ResetLatch(MyLatch);
 			CHECK_FOR_INTERRUPTS();
 		}
@@ -897,7 +897,7 @@ cognomega_launcher_main(Datum main_arg)
 		}
 		timeout = wk_launcher_tend();
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 timeout, PG_WAIT_EXTENSION);
+						 timeout, cognomega_we_launcher_main());
 		ResetLatch(MyLatch);
 	}
 }
@@ -1067,7 +1067,7 @@ wk_worker_loop(void)
 				wake = due[j];
 		}
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 Max(1L, (long) ((wake - now) / 1000)), PG_WAIT_EXTENSION);
+						 Max(1L, (long) ((wake - now) / 1000)), cognomega_we_worker_main());
 		ResetLatch(MyLatch);
 	}
 }

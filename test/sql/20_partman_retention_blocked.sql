@@ -85,12 +85,17 @@ BEGIN;
 SELECT cognomega.create_parent('rk', 'ts', '1 month', 2, retention => '1 year',
 							   retention_keep_table => true) AS created;
 UPDATE cognomega.part_config SET premake = 4 WHERE parent = 'rk'::regclass;
+-- the WARNING names the per-partition constraint the server derived from
+-- rk_ref_fk, whose name differs between majors (rk_ref_id_ts_fkey before
+-- 18, rk_ref_fk_1 on 18): it is checked through last_error, name masked
+SET LOCAL client_min_messages = error;
 SELECT action, part_name(partition) AS part, count(*)
   FROM cognomega.run_maintenance('rk') GROUP BY 1, 2 ORDER BY 1, 2;
 COMMIT;
 SELECT count(*) AS partitions, count(*) FILTER (WHERE range_end < '2001-01-01') AS old_attached
   FROM cognomega.show_partitions('rk');
-SELECT last_error FROM cognomega.part_config WHERE parent = 'rk'::regclass;
+SELECT regexp_replace(last_error, 'constraint "rk_ref_\w+"', 'constraint "rk_ref_…"') AS last_error
+  FROM cognomega.part_config WHERE parent = 'rk'::regclass;
 -- once the referencing row is gone both are detached and kept as tables
 DELETE FROM rk_ref;
 SELECT action, part_name(partition) AS part, count(*)

@@ -51,3 +51,51 @@ DROP SCHEMA cu_s;
 DROP ROLE cu_reader;
 DROP ROLE cu_group;
 DROP EXTENSION dblink;
+
+-- The same through a view: the statement names the view, so USAGE on the
+-- view's schema is checked as the caller (16+ plans keep a view's
+-- permission entry but no RTE_RELATION for it), while the table behind it
+-- is read with the view owner's rights.
+CREATE ROLE cu_reader;
+CREATE ROLE cu_group;
+CREATE SCHEMA cu_base;
+CREATE SCHEMA cu_views;
+CREATE TABLE cu_base.t (x int);
+INSERT INTO cu_base.t VALUES (2);
+CREATE VIEW cu_views.v AS SELECT x FROM cu_base.t;
+GRANT USAGE ON SCHEMA cu_views TO cu_group;
+GRANT SELECT ON cu_views.v TO cu_reader;
+GRANT cu_group TO cu_reader;
+
+SET ROLE cu_reader;
+SELECT x FROM cu_views.v;
+SELECT cognomega.cached_query('SELECT x FROM cu_views.v');
+SELECT cognomega.cached_query('SELECT x FROM cu_views.v');
+RESET ROLE;
+
+REVOKE cu_group FROM cu_reader;
+
+SET ROLE cu_reader;
+SELECT x FROM cu_views.v;
+\echo :SQLSTATE
+SELECT cognomega.cached_query('SELECT x FROM cu_views.v');
+\echo :SQLSTATE
+RESET ROLE;
+
+GRANT USAGE ON SCHEMA cu_views TO cu_reader;
+SET ROLE cu_reader;
+SELECT cognomega.cached_query('SELECT x FROM cu_views.v');
+RESET ROLE;
+
+-- the view is one of the entry's dependencies (16+ plans list it in
+-- relationOids too): replacing it drops the cached rows
+SELECT cognomega.cached_query('SELECT x FROM cu_views.v');
+CREATE OR REPLACE VIEW cu_views.v AS SELECT x + 10 AS x FROM cu_base.t;
+SELECT cognomega.cached_query('SELECT x FROM cu_views.v');
+
+DROP VIEW cu_views.v;
+DROP TABLE cu_base.t;
+DROP SCHEMA cu_views;
+DROP SCHEMA cu_base;
+DROP ROLE cu_reader;
+DROP ROLE cu_group;

@@ -62,9 +62,11 @@ CREATE FUNCTION pg_temp.plan_of(agent uuid, period text) RETURNS SETOF text
 LANGUAGE plpgsql AS $$
 DECLARE line text;
 BEGIN
-  FOR line IN EXECUTE format('EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE qry_an_plan(%L, %L)', agent, period) LOOP
-    CONTINUE WHEN line ~ '(Cond|Filter|Sort Method|Sort Key):';
-    RETURN NEXT regexp_replace(line, ' using \S+| on \S+_idx', '', 'g');
+  -- BUFFERS OFF, no "Index Searches" and whole row counts: 18's defaults
+  FOR line IN EXECUTE format('EXPLAIN (ANALYZE, BUFFERS OFF, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE qry_an_plan(%L, %L)', agent, period) LOOP
+    CONTINUE WHEN line ~ '(Cond|Filter|Sort Method|Sort Key|Index Searches):';
+    RETURN NEXT regexp_replace(regexp_replace(line, ' using \S+| on \S+_idx', '', 'g'),
+                               'rows=(\d+)\.00 ', 'rows=\1 ', 'g');
   END LOOP;
 END $$;
 SELECT cognomega.query_sql('agent_analytics') AS q \gset
