@@ -13,7 +13,8 @@
  *					recorded in the job's result: the worker goes on.
  *	session			inside the caller's transaction; an isolated step runs in
  *					a subtransaction (an error rolls back only that step and is
- *					recorded), any other step simply raises its error.
+ *					recorded; a cancel is re-raised: it stops the statement),
+ *					any other step simply raises its error.
  *
  * partition_maintenance runs each parent as an isolated step (in a worker
  * the parents that are due, through run_job all of them) under
@@ -183,6 +184,15 @@ wk_step_in_subtransaction(WkStepFn fn, void *arg, WkResult *res,
 		edata = CopyErrorData();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+
+		/*
+		 * A cancel or statement_timeout stops the whole statement (run_job),
+		 * as any statement; it is no error of this step's to go on after.
+		 */
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			ReThrowError(edata);
 		wk_note_error(res, what, edata->message);
 		if (res->sqlerrcode == 0)
 			res->sqlerrcode = edata->sqlerrcode;
