@@ -30,4 +30,38 @@ SELECT job, last_status FROM cognomega.job_status
  WHERE job = 'partition_maintenance' AND database = current_database();
 DROP TRIGGER sleepy ON slow1;
 
+-- 2. partition_status is read by every role: counting a default partition
+--    with row-level security must not run the owner's policy code as the
+--    reader (a trojan for pg_monitor roles and DBAs); rows_in_default is
+--    NULL for a reader the policies would apply to.  partition_data runs
+--    the policies as the owner, restricted, as the rest of maintenance.
+CREATE ROLE pm_rev2_owner LOGIN;
+CREATE ROLE pm_rev2_reader LOGIN;
+CREATE ROLE pm_rev2_member LOGIN IN ROLE pm_rev2_owner;
+GRANT USAGE, CREATE ON SCHEMA pm_rev2 TO pm_rev2_owner;
+GRANT USAGE ON SCHEMA pm_rev2 TO pm_rev2_reader, pm_rev2_member;
+SET ROLE pm_rev2_owner;
+CREATE TABLE rls (id int, t timestamptz NOT NULL) PARTITION BY RANGE (t);
+SELECT cognomega.create_parent('rls', 't', '1 month', 2) > 0 AS created;
+CREATE FUNCTION spy() RETURNS bool LANGUAGE plpgsql AS
+$$BEGIN RAISE NOTICE 'policy code runs as %', current_user; RETURN true; END$$;
+ALTER TABLE rls_default ENABLE ROW LEVEL SECURITY;
+ALTER TABLE rls_default FORCE ROW LEVEL SECURITY;
+CREATE POLICY p ON rls_default USING (pm_rev2.spy());
+GRANT SELECT ON rls_default TO PUBLIC;
+INSERT INTO rls_default VALUES (1, 'infinity'), (2, '2001-01-05');
+RESET ROLE;
+\set VERBOSITY default
+SET ROLE pm_rev2_reader;
+SELECT rows_in_default FROM cognomega.partition_status WHERE parent = 'rls'::regclass;
+RESET ROLE;
+SET ROLE pm_rev2_member;
+SELECT cognomega.partition_data('rls');
+RESET ROLE;
+\set VERBOSITY sqlstate
+DROP TABLE rls;
+DROP FUNCTION spy();
+DROP OWNED BY pm_rev2_owner, pm_rev2_reader, pm_rev2_member;
+DROP ROLE pm_rev2_owner, pm_rev2_reader, pm_rev2_member;
+
 DROP SCHEMA pm_rev2 CASCADE;
