@@ -1344,7 +1344,9 @@ pm_apply_retention(PmParent *pp, int64 cutoff, bool keep_table)
 		if (keep_table)
 			pm_exec(psprintf("ALTER TABLE %s DETACH PARTITION %s", qparent, q));
 		else
-			pm_exec(psprintf("DROP TABLE %s", q));
+			pm_exec(psprintf("DROP %sTABLE %s",
+							 get_rel_relkind(r->relid) == RELKIND_FOREIGN_TABLE ? "FOREIGN " : "",
+							 q));
 	}
 	pp->nparts = kept;
 }

@@ -64,4 +64,20 @@ DROP FUNCTION spy();
 DROP OWNED BY pm_rev2_owner, pm_rev2_reader, pm_rev2_member;
 DROP ROLE pm_rev2_owner, pm_rev2_reader, pm_rev2_member;
 
+-- 3. a foreign partition past retention is dropped (DROP FOREIGN TABLE);
+--    "is not a table" (42809) used to roll back the whole retention step,
+--    so no partition of the parent was ever dropped again
+CREATE FOREIGN DATA WRAPPER pm_rev2_fdw;
+CREATE SERVER pm_rev2_srv FOREIGN DATA WRAPPER pm_rev2_fdw;
+CREATE TABLE ft (id int, t timestamptz NOT NULL) PARTITION BY RANGE (t);
+CREATE FOREIGN TABLE ft_old PARTITION OF ft FOR VALUES FROM ('2001-01-01') TO ('2001-02-01')
+	SERVER pm_rev2_srv;
+CREATE TABLE ft_old2 PARTITION OF ft FOR VALUES FROM ('2001-02-01') TO ('2001-03-01');
+SELECT cognomega.create_parent('ft', 't', '1 month', 2, retention => '1 year') > 0 AS created;
+SELECT action, partition FROM cognomega.run_maintenance('ft') ORDER BY partition;
+SELECT last_error FROM cognomega.part_config WHERE parent = 'ft'::regclass;
+DROP TABLE ft;
+DROP SERVER pm_rev2_srv;
+DROP FOREIGN DATA WRAPPER pm_rev2_fdw;
+
 DROP SCHEMA pm_rev2 CASCADE;
