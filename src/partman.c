@@ -972,7 +972,8 @@ pm_move_refusal(const PmParent *pp)
 				 "    OR EXISTS (SELECT FROM pg_catalog.pg_publication_namespace n"
 				 "                 JOIN pg_catalog.pg_class k ON k.relnamespace OPERATOR(pg_catalog.=) n.pnnspid"
 				 "                WHERE n.pnpubid OPERATOR(pg_catalog.=) p.oid"
-				 "                  AND k.oid OPERATOR(pg_catalog.=) ANY (ARRAY[$1, $2]))"
+				 "                  AND (k.oid OPERATOR(pg_catalog.=) ANY (ARRAY[$1, $2])"
+				 "                       OR k.oid IN (SELECT a.relid FROM pg_catalog.pg_partition_ancestors($1) a)))"
 				 " LIMIT 1",
 				 2, types, values, NULL);
 	if (SPI_processed > 0)

@@ -80,4 +80,27 @@ DROP TABLE ft;
 DROP SERVER pm_rev2_srv;
 DROP FOREIGN DATA WRAPPER pm_rev2_fdw;
 
+-- 4. a parent that is itself a partition of a table in a schema published
+--    FOR TABLES IN SCHEMA: its default's DELETE is published (via the
+--    root, or as a leaf), the INSERT into the not yet attached table is
+--    not; the rows stay
+CREATE SCHEMA pm_rev2_pub;
+CREATE TABLE pm_rev2_pub.grand (id int, t timestamptz NOT NULL, PRIMARY KEY (id, t))
+	PARTITION BY RANGE (t);
+CREATE TABLE mid PARTITION OF pm_rev2_pub.grand FOR VALUES FROM ('2000-01-01') TO ('2100-01-01')
+	PARTITION BY RANGE (t);
+SELECT cognomega.create_parent('mid', 't', '1 month', 2) > 0 AS created;
+SET client_min_messages = error;
+CREATE PUBLICATION pm_rev2_pub FOR TABLES IN SCHEMA pm_rev2_pub WITH (publish_via_partition_root = true);
+RESET client_min_messages;
+INSERT INTO mid VALUES (1, '2001-01-05');
+\set VERBOSITY terse
+SELECT action FROM cognomega.run_maintenance('mid');
+\set VERBOSITY sqlstate
+SELECT count(*) AS mid_in_default FROM ONLY mid_default;
+SELECT last_error LIKE '%publication%' AS last_error_says_why
+FROM cognomega.part_config WHERE parent = 'mid'::regclass;
+DROP PUBLICATION pm_rev2_pub;
+DROP SCHEMA pm_rev2_pub CASCADE;
+
 DROP SCHEMA pm_rev2 CASCADE;
