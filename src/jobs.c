@@ -358,6 +358,7 @@ static TimeoutId wk_parent_kill_timeout = MAX_TIMEOUTS;
 static void
 wk_parent_kill_handler(void)
 {
+	wk_pm_killed = true;
 	ProcDiePending = true;
 	InterruptPending = true;
 	SetLatch(MyLatch);

@@ -72,6 +72,7 @@
 #include "utils/rel.h"
 #include "utils/relcache.h"
 #include "storage/lmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "cognomega.h"
@@ -338,6 +339,9 @@ stats_lock_tree_nowait(Oid parent)
 
 	if (!ConditionalLockRelationOid(parent, AccessShareLock))
 		return false;
+	/* dropped behind cognomega's back: nothing to measure (nor to wait on) */
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(parent)))
+		return true;
 	rels = find_all_inheritors(parent, NoLock, NULL);
 	foreach(lc, rels)
 	{

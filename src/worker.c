@@ -904,6 +904,9 @@ cognomega_launcher_main(Datum main_arg)
  */
 static int	wk_my_slot = -1;
 
+/* set (in a signal handler) when the worker stops itself over a parent */
+volatile sig_atomic_t wk_pm_killed = false;
+
 static void
 wk_worker_detach(int code, Datum arg)
 {
@@ -912,6 +915,9 @@ wk_worker_detach(int code, Datum arg)
 	{
 		wk_shared->dbs[wk_my_slot].pid = 0;
 		wk_shared->dbs[wk_my_slot].running = false;
+		/* only a worker stopped by a parent's time limit leaves it behind */
+		if (!wk_pm_killed)
+			wk_shared->dbs[wk_my_slot].pm_parent = InvalidOid;
 	}
 	LWLockRelease(wk_shared->lock);
 }

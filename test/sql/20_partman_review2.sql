@@ -103,4 +103,15 @@ FROM cognomega.part_config WHERE parent = 'mid'::regclass;
 DROP PUBLICATION pm_rev2_pub;
 DROP SCHEMA pm_rev2_pub CASCADE;
 
+-- 5. the stats job (which now locks each parent's partitions without
+--    waiting) with a parent dropped behind cognomega's back: no XX000
+CREATE TABLE doomed (t timestamptz NOT NULL) PARTITION BY RANGE (t);
+SELECT cognomega.create_parent('doomed', 't', '1 month', 2) > 0 AS created;
+SELECT 'doomed'::regclass::oid AS doomed_oid \gset
+SET session_replication_role = replica;
+DROP TABLE doomed;
+RESET session_replication_role;
+SELECT cognomega.run_job('stats') LIKE 'stats:%' AS ran;
+SELECT cognomega.undo_parent(:doomed_oid);
+
 DROP SCHEMA pm_rev2 CASCADE;
