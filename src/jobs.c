@@ -13,7 +13,8 @@
  *					recorded in the job's result: the worker goes on.
  *	session			inside the caller's transaction; an isolated step runs in
  *					a subtransaction (an error rolls back only that step and is
- *					recorded), any other step simply raises its error.
+ *					recorded; a cancel is re-raised: it stops the statement),
+ *					any other step simply raises its error.
  *
  * partition_maintenance runs each parent as an isolated step (in a worker
  * the parents that are due, through run_job all of them) under
@@ -37,6 +38,8 @@
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/latch.h"
+#include "storage/lock.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -157,6 +160,18 @@ wk_step_allowed(WkResult *res, bool writes)
 	return true;
 }
 
+/*
+ * Worker: session-level advisory locks taken by a table owner's code that
+ * maintenance ran (pg_advisory_lock in a trigger) would be held by the
+ * worker until it exits, through its sleeps; the worker takes none of its
+ * own, so it drops them all after each step, as pg_advisory_unlock_all().
+ */
+static void
+wk_release_session_locks(void)
+{
+	LockReleaseSession(USER_LOCKMETHOD);
+}
+
 static void
 wk_step_in_transaction(WkStepFn fn, void *arg, WkResult *res,
 					   const char *what, bool writes)
@@ -177,6 +192,7 @@ wk_step_in_transaction(WkStepFn fn, void *arg, WkResult *res,
 			PopActiveSnapshot();
 		}
 		CommitTransactionCommand();
+		wk_release_session_locks();
 	}
 	PG_CATCH();
 	{
@@ -186,6 +202,7 @@ wk_step_in_transaction(WkStepFn fn, void *arg, WkResult *res,
 		edata = CopyErrorData();
 		FlushErrorState();
 		AbortCurrentTransaction();
+		wk_release_session_locks();
 		MemoryContextSwitchTo(cxt);
 		ereport(LOG,
 				(errcode(edata->sqlerrcode),
@@ -227,7 +244,11 @@ wk_step_in_subtransaction(WkStepFn fn, void *arg, WkResult *res,
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
-		/* a cancel or statement_timeout stops the caller's statement */
+
+		/*
+		 * A cancel or statement_timeout stops the whole statement (run_job),
+		 * as any statement; it is no error of this step's to go on after.
+		 */
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
 			ReThrowError(edata);
 		wk_note_error(res, what, edata->message);
@@ -366,6 +387,36 @@ wk_pm_list_step(void *arg, WkResult *res)
  * WARNING and part_config.last_error; that is read back so the failure
  * reaches job_status too.
  */
+/*
+ * The worker's last resort against owner code that goes on past the
+ * parent's time limit: the statement timeout fires once, and a trigger
+ * that catches query_canceled (plpgsql EXCEPTION WHEN query_canceled) in a
+ * loop would hold the worker, and so the stats job and every other parent
+ * of the database, for ever.  A grace after the cancel the worker stops
+ * (FATAL, which no owner code can catch); the launcher restarts it, and the
+ * next worker stamps that parent (wk_pm_note_interrupted) so that it is not
+ * due again at once.
+ */
+static TimeoutId wk_parent_kill_timeout = MAX_TIMEOUTS;
+
+static void
+wk_parent_kill_handler(void)
+{
+	wk_pm_killed = true;
+	ProcDiePending = true;
+	InterruptPending = true;
+	SetLatch(MyLatch);
+}
+
+/* grace after the parent's time limit before the worker stops: up to 10 s */
+static int
+wk_parent_kill_ms(void)
+{
+	int			limit = cognomega_maintenance_parent_timeout_ms;
+
+	return limit > INT_MAX / 2 ? INT_MAX : limit + Min(Max(limit, 1000), 10000);
+}
+
 static void
 wk_pm_parent_step(void *arg, WkResult *res)
 {
@@ -387,7 +438,12 @@ wk_pm_parent_step(void *arg, WkResult *res)
 	 * parent and job go on.  A session keeps its own statement_timeout.
 	 */
 	if (st->in_worker && cognomega_maintenance_parent_timeout_ms > 0)
+	{
+		if (wk_parent_kill_timeout == MAX_TIMEOUTS)
+			wk_parent_kill_timeout = RegisterTimeout(USER_TIMEOUT, wk_parent_kill_handler);
 		enable_timeout_after(STATEMENT_TIMEOUT, cognomega_maintenance_parent_timeout_ms);
+		enable_timeout_after(wk_parent_kill_timeout, wk_parent_kill_ms());
+	}
 	PG_TRY();
 	{
 		if (SPI_execute_with_args("SELECT 1 FROM cognomega.run_maintenance($1::pg_catalog.regclass)",
@@ -397,7 +453,11 @@ wk_pm_parent_step(void *arg, WkResult *res)
 	PG_FINALLY();
 	{
 		if (st->in_worker)
+		{
 			disable_timeout(STATEMENT_TIMEOUT, false);
+			if (wk_parent_kill_timeout != MAX_TIMEOUTS)
+				disable_timeout(wk_parent_kill_timeout, false);
+		}
 	}
 	PG_END_TRY();
 	st->total_actions += SPI_processed;
@@ -440,6 +500,34 @@ wk_pm_record_failure_step(void *arg, WkResult *res)
 		elog(ERROR, "could not update cognomega.part_config");
 }
 
+/*
+ * Worker: the previous worker was stopped in the middle of a parent (see
+ * wk_parent_kill_handler).  Stamp that parent's last_maintenance and
+ * last_error, so that it is not due again at once (the stats job and the
+ * other parents go first) and partition_status says why.
+ */
+static void
+wk_pm_note_interrupted(WkResult *res)
+{
+	Oid			parent = wk_pm_take_interrupted();
+	WkPmState	st = {0};
+	WkResult	rres = {0};
+
+	if (!OidIsValid(parent))
+		return;
+	ereport(LOG,
+			(errcode(ERRCODE_QUERY_CANCELED),
+			 errmsg("cognomega: the previous worker was stopped during the maintenance of the table with OID %u", parent),
+			 errdetail("Its maintenance went on past cognomega.maintenance_parent_timeout although cancelled.")));
+	st.nparents = 1;
+	st.parents = &parent;
+	wk_last_message = MemoryContextStrdup(res->cxt,
+										  "maintenance went on past cognomega.maintenance_parent_timeout although cancelled (owner code catching the cancel?); the worker was stopped and restarted");
+	rres.cxt = res->cxt;
+	rres.job = res->job;
+	wk_step(WK_MODE_WORKER, wk_pm_record_failure_step, &st, &rres, NULL, true, true);
+}
+
 static void
 wk_job_partition_maintenance(WkMode mode, WkResult *res)
 {
@@ -450,6 +538,8 @@ wk_job_partition_maintenance(WkMode mode, WkResult *res)
 
 	st.all_parents = (mode == WK_MODE_SESSION);
 	st.in_worker = (mode == WK_MODE_WORKER);
+	if (st.in_worker)
+		wk_pm_note_interrupted(res);
 	wk_step(mode, wk_pm_list_step, &st, res, NULL, false, true);
 	if (res->error || res->skipped)
 		return;
@@ -473,9 +563,13 @@ wk_job_partition_maintenance(WkMode mode, WkResult *res)
 		}
 		st.cur = i;
 		st.done = false;
+		if (st.in_worker)
+			wk_pm_set_current(st.parents[i]);
 		wk_step(mode, wk_pm_parent_step, &st, res, st.names[i], true, true);
 		if (st.in_worker && !st.done && res->nerrors > nerrors && !res->extension_gone)
 			wk_step(mode, wk_pm_record_failure_step, &st, res, st.names[i], true, true);
+		if (st.in_worker)
+			wk_pm_set_current(InvalidOid);
 		CHECK_FOR_INTERRUPTS();
 	}
 	if (res->extension_gone)

@@ -93,6 +93,7 @@
 #include "utils/memutils.h"
 #include "utils/partcache.h"
 #include "utils/rel.h"
+#include "utils/rls.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -971,7 +972,8 @@ pm_move_refusal(const PmParent *pp)
 				 "    OR EXISTS (SELECT FROM pg_catalog.pg_publication_namespace n"
 				 "                 JOIN pg_catalog.pg_class k ON k.relnamespace OPERATOR(pg_catalog.=) n.pnnspid"
 				 "                WHERE n.pnpubid OPERATOR(pg_catalog.=) p.oid"
-				 "                  AND k.oid OPERATOR(pg_catalog.=) ANY (ARRAY[$1, $2]))"
+				 "                  AND (k.oid OPERATOR(pg_catalog.=) ANY (ARRAY[$1, $2])"
+				 "                       OR k.oid IN (SELECT a.relid FROM pg_catalog.pg_partition_ancestors($1) a)))"
 				 " LIMIT 1",
 				 2, types, values, NULL);
 	if (SPI_processed > 0)
@@ -1343,7 +1345,9 @@ pm_apply_retention(PmParent *pp, int64 cutoff, bool keep_table)
 		if (keep_table)
 			pm_exec(psprintf("ALTER TABLE %s DETACH PARTITION %s", qparent, q));
 		else
-			pm_exec(psprintf("DROP TABLE %s", q));
+			pm_exec(psprintf("DROP %sTABLE %s",
+							 get_rel_relkind(r->relid) == RELKIND_FOREIGN_TABLE ? "FOREIGN " : "",
+							 q));
 	}
 	pp->nparts = kept;
 }
@@ -2113,9 +2117,13 @@ pm_partition_data(Oid parent, int batch)
 	pm_open_parent(parent, ShareUpdateExclusiveLock, cfg->zone, false, &pp);
 	pm_check_default(&pp);
 	pm_classify_interval(&cfg->interval, pp.keytype, &pp.unit, &pp.step);
-	if (!pm_default_has_placeable(&pp, PM_RAW_MIN))
-		return 0;
+	/* the probe runs the owner's row-level security policies: as the owner */
 	pm_become_owner(pp.owner, &save);
+	if (!pm_default_has_placeable(&pp, PM_RAW_MIN))
+	{
+		pm_restore_user(&save);
+		return 0;
+	}
 	if ((why = pm_move_refusal(&pp)) != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -2220,6 +2228,14 @@ pm_count_default(const PmParent *pp)
 		return 0;
 	if (pg_class_aclcheck(pp->defpart, GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
 		pp->defkind == RELKIND_FOREIGN_TABLE)
+		return -1;
+
+	/*
+	 * Row-level security that applies to the reader: counting would run
+	 * the owner's policy expressions as the reader (any role reads
+	 * partition_status), and count only the rows the policies show.
+	 */
+	if (check_enable_rls(pp->defpart, InvalidOid, true) == RLS_ENABLED)
 		return -1;
 	if (!ConditionalLockRelationOid(pp->defpart, AccessShareLock))
 		return -2;

@@ -50,13 +50,18 @@
  *
  * Locking contract: none of its own.  Runs inside the job's transaction
  * with lock_timeout = cognomega.maintenance_lock_timeout, so reading the
- * managed parents never queues for long behind an application's lock.
+ * managed parents never queues for long behind an application's lock; the
+ * partitions (and their indexes) of each managed parent are locked without
+ * waiting before they are measured, and a parent with one held elsewhere
+ * is not measured on that run (stats_busy_parents).
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/relation.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "executor/spi.h"
@@ -64,6 +69,10 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "storage/lmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "cognomega.h"
@@ -241,10 +250,12 @@ stats_read_counters(StatsCounters *c, int hits_col, int misses_col)
 	"        GROUP BY 1)," \
 	" m AS (SELECT s.parent::pg_catalog.text AS tbl, s.rows_in_default, s.premade_ahead, s.newest_end," \
 	"              (SELECT c.premake FROM cognomega.part_config c WHERE c.parent OPERATOR(pg_catalog.=) s.parent) AS premake," \
+	"              CASE WHEN s.parent::pg_catalog.oid OPERATOR(pg_catalog.=) ANY ($7) THEN NULL ELSE" \
 	"              (SELECT pg_catalog.sum(pg_catalog.pg_total_relation_size(t.relid))" \
-	"                 FROM pg_catalog.pg_partition_tree(s.parent) t WHERE t.isleaf) AS size," \
+	"                 FROM pg_catalog.pg_partition_tree(s.parent) t WHERE t.isleaf) END AS size," \
+	"              CASE WHEN s.parent::pg_catalog.oid OPERATOR(pg_catalog.=) ANY ($7) THEN NULL ELSE" \
 	"              (SELECT pg_catalog.sum(pg_catalog.pg_stat_get_dead_tuples(t.relid))" \
-	"                 FROM pg_catalog.pg_partition_tree(s.parent) t WHERE t.isleaf) AS dead" \
+	"                 FROM pg_catalog.pg_partition_tree(s.parent) t WHERE t.isleaf) END AS dead" \
 	"         FROM cognomega.partition_status s" \
 	"        WHERE s.partitions IS NOT NULL)" \
 	" INSERT INTO cognomega.stats_history (cache_entries, cache_bytes_used, cache_bytes_total," \
@@ -312,6 +323,80 @@ stats_statements_query(void)
 }
 
 /*
+ * Lock, without waiting, every partition of a managed parent and each of
+ * their indexes, as pg_partition_tree and pg_total_relation_size then do:
+ * false when one is held by someone else.  A role holding a lock on one of
+ * its own partitions in a long transaction must not make the stats job
+ * wait (and then fail for every role); that parent's size and dead tuples
+ * are not measured on this run.  The locks got are kept to the end of the
+ * transaction, as the query would keep them.
+ */
+static bool
+stats_lock_tree_nowait(Oid parent)
+{
+	List	   *rels;
+	ListCell   *lc;
+
+	if (!ConditionalLockRelationOid(parent, AccessShareLock))
+		return false;
+	/* dropped behind cognomega's back: nothing to measure (nor to wait on) */
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(parent)))
+		return true;
+	rels = find_all_inheritors(parent, NoLock, NULL);
+	foreach(lc, rels)
+	{
+		Oid			relid = lfirst_oid(lc);
+		Relation	rel;
+		List	   *indexes;
+		ListCell   *li;
+
+		if (relid == parent)
+			continue;
+		if (!ConditionalLockRelationOid(relid, AccessShareLock))
+			return false;
+		rel = try_relation_open(relid, NoLock);
+		if (rel == NULL)
+			continue;			/* dropped meanwhile: measured as nothing */
+		indexes = RelationGetIndexList(rel);
+		relation_close(rel, NoLock);
+		foreach(li, indexes)
+			if (!ConditionalLockRelationOid(lfirst_oid(li), AccessShareLock))
+				return false;
+	}
+	return true;
+}
+
+/* the managed parents whose partitions cannot be measured now, as oid[] */
+static Datum
+stats_busy_parents(void)
+{
+	List	   *parents = NIL;
+	List	   *busy = NIL;
+	ListCell   *lc;
+	Datum	   *elems;
+	int			n = 0;
+	uint64		i;
+
+	stats_exec("SELECT parent::pg_catalog.oid FROM cognomega.part_config",
+			   0, NULL, NULL, SPI_OK_SELECT);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		parents = lappend_oid(parents,
+							  DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+															 SPI_tuptable->tupdesc, 1, &isnull)));
+	}
+	foreach(lc, parents)
+		if (!stats_lock_tree_nowait(lfirst_oid(lc)))
+			busy = lappend_oid(busy, lfirst_oid(lc));
+	elems = palloc(sizeof(Datum) * (list_length(busy) + 1));
+	foreach(lc, busy)
+		elems[n++] = ObjectIdGetDatum(lfirst_oid(lc));
+	return PointerGetDatum(construct_array(elems, n, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
+}
+
+/*
  * Insert this run's row; cur gets its cache counters, prev those of the
  * previous run in this database (kept in shared memory: no index needed on
  * stats_history, see the extension script).  Returns the row's
@@ -323,9 +408,9 @@ stats_record(StatsCounters *prev, StatsCounters *cur, const SysInfo *si)
 {
 	bool		isnull;
 	Datum		managed;
-	Datum		val[6];
-	char		nulls[6] = "      ";
-	Oid			typ[6] = {INT8OID, INT8OID, TEXTOID, FLOAT8OID, INT4OID, FLOAT8OID};
+	Datum		val[7];
+	char		nulls[7] = "       ";
+	Oid			typ[7] = {INT8OID, INT8OID, TEXTOID, FLOAT8OID, INT4OID, FLOAT8OID, OIDARRAYOID};
 
 	memset(val, 0, sizeof(val));
 	if (si->have_memory)
@@ -347,11 +432,12 @@ stats_record(StatsCounters *prev, StatsCounters *cur, const SysInfo *si)
 		val[5] = Float8GetDatum(si->load_1m);
 	else
 		nulls[5] = 'n';
+	val[6] = stats_busy_parents();
 
 	stats_exec_nulls(psprintf(STATS_INSERT,
 							  stats_cache_available() ? STATS_CACHE : STATS_NO_CACHE,
 							  stats_statements_query()),
-					 6, typ, val, nulls, SPI_OK_INSERT_RETURNING);
+					 7, typ, val, nulls, SPI_OK_INSERT_RETURNING);
 	stats_read_counters(cur, 1, 2);
 	managed = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
 	managed = PointerGetDatum(PG_DETOAST_DATUM_COPY(managed));

@@ -108,6 +108,7 @@ typedef struct WkDbSlot
 	double		cpu_seconds;
 	int			cpu_count;
 	TimestampTz cpu_at;
+	Oid			pm_parent;		/* the parent its worker is maintaining */
 	WkJobState	jobs[WK_NUM_JOBS];
 } WkDbSlot;
 
@@ -908,6 +909,9 @@ cognomega_launcher_main(Datum main_arg)
  */
 static int	wk_my_slot = -1;
 
+/* set (in a signal handler) when the worker stops itself over a parent */
+volatile sig_atomic_t wk_pm_killed = false;
+
 static void
 wk_worker_detach(int code, Datum arg)
 {
@@ -916,8 +920,43 @@ wk_worker_detach(int code, Datum arg)
 	{
 		wk_shared->dbs[wk_my_slot].pid = 0;
 		wk_shared->dbs[wk_my_slot].running = false;
+		/* only a worker stopped by a parent's time limit leaves it behind */
+		if (!wk_pm_killed)
+			wk_shared->dbs[wk_my_slot].pm_parent = InvalidOid;
 	}
 	LWLockRelease(wk_shared->lock);
+}
+
+/*
+ * The parent the database's worker is maintaining now (InvalidOid: none).
+ * It lives in the slot, so it outlives the worker: a worker stopped in the
+ * middle of a parent (owner code that went on past the parent's time limit,
+ * catching the cancel) leaves it for the next worker to stamp
+ * (wk_pm_take_interrupted).
+ */
+void
+wk_pm_set_current(Oid parent)
+{
+	if (wk_shared == NULL || wk_my_slot < 0)
+		return;
+	LWLockAcquire(wk_shared->lock, LW_EXCLUSIVE);
+	wk_shared->dbs[wk_my_slot].pm_parent = parent;
+	LWLockRelease(wk_shared->lock);
+}
+
+/* the parent a previous worker was stopped in (and forget it), or InvalidOid */
+Oid
+wk_pm_take_interrupted(void)
+{
+	Oid			parent;
+
+	if (wk_shared == NULL || wk_my_slot < 0)
+		return InvalidOid;
+	LWLockAcquire(wk_shared->lock, LW_EXCLUSIVE);
+	parent = wk_shared->dbs[wk_my_slot].pm_parent;
+	wk_shared->dbs[wk_my_slot].pm_parent = InvalidOid;
+	LWLockRelease(wk_shared->lock);
+	return parent;
 }
 
 /*

@@ -14,6 +14,8 @@
 #define COGNOMEGA_WORKER_H
 
 #include "postgres.h"
+#include <signal.h>
+
 #include "datatype/timestamp.h"
 
 /* the jobs, in the order job_status lists them */
@@ -65,5 +67,8 @@ extern bool wk_cache_window(int64 hits, int64 misses,
 extern bool wk_cpu_window(double cpu_seconds, int cpu_count, TimestampTz at,
 						  double *prev_seconds, int *prev_count, TimestampTz *prev_at);
 extern int	wk_failures_in_row(WkJobKind job, int64 *runs);
+extern PGDLLIMPORT volatile sig_atomic_t wk_pm_killed;
+extern void wk_pm_set_current(Oid parent);
+extern Oid	wk_pm_take_interrupted(void);
 
 #endif							/* COGNOMEGA_WORKER_H */
