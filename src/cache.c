@@ -317,7 +317,7 @@ static LocalTransactionId cache_import_lxid = InvalidLocalTransactionId;
 void
 cache_note_snapshot_import(void)
 {
-	cache_import_lxid = MyProc->lxid;
+	cache_import_lxid = COGNOMEGA_MY_LXID();
 }
 
 /*
@@ -331,7 +331,7 @@ bool
 cache_snapshot_foreign(void)
 {
 	return (cache_import_lxid != InvalidLocalTransactionId &&
-			cache_import_lxid == MyProc->lxid) ||
+			cache_import_lxid == COGNOMEGA_MY_LXID()) ||
 		(am_walsender && IsolationUsesXactSnapshot());
 }
 

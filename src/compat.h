@@ -47,6 +47,36 @@
 	object_aclcheck(ProcedureRelationId, (procid), (roleid), (mode))
 #endif
 
+/*
+ * Whether roleid holds any of mask's privileges on an object of classid
+ * (schema, function or type), as a mask: 0 when none.  Before 16 the
+ * per-catalog pg_<kind>_aclmask; 16 keeps object_aclmask static, but
+ * object_aclcheck answers "any of" the same way (ACLMASK_ANY).
+ */
+#if PG_VERSION_NUM >= 160000
+#define cognomega_aclmask_any(classid, oid, roleid, mask) \
+	(object_aclcheck((classid), (oid), (roleid), (mask)) == ACLCHECK_OK ? (mask) : 0)
+#else
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "utils/acl.h"
+
+static inline AclMode
+cognomega_aclmask_any(Oid classid, Oid oid, Oid roleid, AclMode mask)
+{
+	switch (classid)
+	{
+		case NamespaceRelationId:
+			return pg_namespace_aclmask(oid, roleid, mask, ACLMASK_ANY);
+		case ProcedureRelationId:
+			return pg_proc_aclmask(oid, roleid, mask, ACLMASK_ANY);
+		default:
+			return pg_type_aclmask(oid, roleid, mask, ACLMASK_ANY);
+	}
+}
+#endif
+
 /* ---- 16: RTEPermissionInfo ----
  *
  * 16 moved the permission bits of range table entries (requiredPerms,
@@ -165,5 +195,17 @@ COGNOMEGA_DEFINE_WAIT_EVENT(cognomega_we_worker_exit, "CognomegaWorkerExit")
  * before 18.0, and 18 keeps 15's void hook, which cognomega.c uses as is.
  * Checked against 18.6's executor.h.
  */
+
+/* ---- 17: PGPROC's local transaction id ----
+ *
+ * 17 moved PGPROC.lxid into PGPROC.vxid (with procNumber); same meaning: the
+ * backend's current local transaction, to tell one transaction from the
+ * next.  Needs storage/proc.h.
+ */
+#if PG_VERSION_NUM >= 170000
+#define COGNOMEGA_MY_LXID()	(MyProc->vxid.lxid)
+#else
+#define COGNOMEGA_MY_LXID()	(MyProc->lxid)
+#endif
 
 #endif							/* COGNOMEGA_COMPAT_H */

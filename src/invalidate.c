@@ -1349,9 +1349,8 @@ inval_grant_harmless(GrantStmt *gs)
 			oid = get_namespace_oid(strVal(obj), true);
 			if (!OidIsValid(oid))
 				continue;		/* the statement fails */
-			goptions = pg_namespace_aclmask(oid, GetUserId(),
-											ACL_GRANT_OPTION_FOR(ACL_ALL_RIGHTS_SCHEMA),
-											ACLMASK_ANY);
+			goptions = cognomega_aclmask_any(NamespaceRelationId, oid, GetUserId(),
+											 ACL_GRANT_OPTION_FOR(ACL_ALL_RIGHTS_SCHEMA));
 		}
 		else if (gs->objtype == OBJECT_FUNCTION ||
 				 gs->objtype == OBJECT_PROCEDURE ||
@@ -1362,9 +1361,8 @@ inval_grant_harmless(GrantStmt *gs)
 				continue;
 			if (isAnyTempNamespace(get_func_namespace(oid)))
 				continue;		/* the session's own */
-			goptions = pg_proc_aclmask(oid, GetUserId(),
-									   ACL_GRANT_OPTION_FOR(ACL_ALL_RIGHTS_FUNCTION),
-									   ACLMASK_ANY);
+			goptions = cognomega_aclmask_any(ProcedureRelationId, oid, GetUserId(),
+											 ACL_GRANT_OPTION_FOR(ACL_ALL_RIGHTS_FUNCTION));
 		}
 		else
 		{
@@ -1382,9 +1380,8 @@ inval_grant_harmless(GrantStmt *gs)
 				if (isAnyTempNamespace(tnsp))
 					continue;	/* the session's own */
 			}
-			goptions = pg_type_aclmask(oid, GetUserId(),
-									   ACL_GRANT_OPTION_FOR(ACL_ALL_RIGHTS_TYPE),
-									   ACLMASK_ANY);
+			goptions = cognomega_aclmask_any(TypeRelationId, oid, GetUserId(),
+											 ACL_GRANT_OPTION_FOR(ACL_ALL_RIGHTS_TYPE));
 		}
 		if (goptions != 0)
 			return false;

@@ -108,7 +108,7 @@ UPDATE kt.generated_apps SET status = 'completed' WHERE user_id = kt.uid(:u) AND
 		'031_key_reader@6' => q{
 \set u random(1, 20)
 SELECT count(*) AS committed FROM kt.generated_apps WHERE user_id = kt.uid(:u) \gset
-SELECT jsonb_array_length(cognomega.user_with_apps(kt.uid(:u)) -> 'apps') AS cached \gset
+SELECT json_array_length(cognomega.user_with_apps(kt.uid(:u)) -> 'apps') AS cached \gset
 \if :cached < :committed
 SELECT stale_document_at_key_level(:committed, :cached);
 \endif
