@@ -88,11 +88,11 @@
 #define STATS_REGISTER_LOCK_KEY		INT64CONST(0x63677374)
 
 /* settings of the stats job's alerts and histories (stats_define_gucs) */
-double		cognomega_alert_memory_percent = 85.0;
-double		cognomega_alert_cpu_percent = 90.0;
-int			cognomega_alert_job_failures = 3;
-int			cognomega_alert_retention_min = 30 * 24 * 60;
-int			cognomega_job_history_retention_min = 30 * 24 * 60;
+static double		cognomega_alert_memory_percent = 85.0;
+static double		cognomega_alert_cpu_percent = 90.0;
+static int			cognomega_alert_job_failures = 3;
+static int			cognomega_alert_retention_min = 30 * 24 * 60;
+static int			cognomega_job_history_retention_min = 30 * 24 * 60;
 
 /* from this percentage a HIGH_MEMORY_USAGE or HIGH_CPU_USAGE alert is CRITICAL */
 #define STATS_CRITICAL_PERCENT	"95"
@@ -409,10 +409,11 @@ stats_record(StatsCounters *prev, StatsCounters *cur, const SysInfo *si)
 	bool		isnull;
 	Datum		managed;
 	Datum		val[7];
-	char		nulls[7] = "       ";
+	char		nulls[7];
 	Oid			typ[7] = {INT8OID, INT8OID, TEXTOID, FLOAT8OID, INT4OID, FLOAT8OID, OIDARRAYOID};
 
 	memset(val, 0, sizeof(val));
+	memset(nulls, ' ', sizeof(nulls));
 	if (si->have_memory)
 	{
 		val[0] = Int64GetDatum(si->memory_used);
@@ -743,9 +744,10 @@ stats_record_job(const char *job, TimestampTz started, const char *status,
 {
 	int			nest = NewGUCNestLevel();
 	Datum		val[7];
-	char		nulls[7] = "       ";
+	char		nulls[7];
 	Oid			typ[7] = {TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID};
 
+	memset(nulls, ' ', sizeof(nulls));
 	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
 	stats_ensure_managed("cognomega.job_history", "started_at",
