@@ -480,7 +480,7 @@ COMMENT ON FUNCTION cognomega.cache_key_column(regclass, name) IS
 
 CREATE VIEW cognomega.cache_key_columns AS
     SELECT t.tgrelid::pg_catalog.regclass AS rel, a.col::name AS col,
-           a.n::int AS position, t.tgenabled <> 'D' AS enabled
+           a.n::int AS position, t.tgenabled = 'A' AS enabled
     FROM pg_catalog.pg_trigger t
     CROSS JOIN LATERAL pg_catalog.unnest(pg_catalog.string_to_array(
         pg_catalog.encode(t.tgargs, 'escape'), '\000')) WITH ORDINALITY AS a(col, n)

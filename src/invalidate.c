@@ -578,15 +578,19 @@ inval_key_trigger(Relation rel)
 	return NULL;
 }
 
-/* as trigger.c's TriggerEnabled() decides for a row trigger */
+/*
+ * Whether the key trigger fires for every row, whatever
+ * session_replication_role is when the row is stored: only when enabled
+ * ALWAYS.  TriggerEnabled() reads the role per row, and a statement can
+ * change it between rows (set_config(..., true) in an expression) and a
+ * later SET LOCAL back before COMMIT, so the role seen at ExecutorStart or
+ * PRE_COMMIT says nothing about the rows in between.
+ */
 static bool
 inval_trigger_fires(const Trigger *t, bool replica)
 {
-	if (t->tgenabled == TRIGGER_DISABLED)
-		return false;
-	if (replica)
-		return t->tgenabled != TRIGGER_FIRES_ON_ORIGIN;
-	return t->tgenabled != TRIGGER_FIRES_ON_REPLICA;
+	(void) replica;
+	return t->tgenabled == TRIGGER_FIRES_ALWAYS;
 }
 
 static bool
@@ -1769,7 +1773,9 @@ cognomega_cache_key_column(PG_FUNCTION_ARGS)
 	for (int i = 0; i < list_length(columns); i++)
 		appendStringInfo(&sql, "%s%s", i > 0 ? ", " : "",
 						 quote_literal_cstr((char *) list_nth(columns, i)));
-	appendStringInfoChar(&sql, ')');
+	/* ALWAYS: it must fire whatever session_replication_role is */
+	appendStringInfo(&sql, "); ALTER TABLE %s ENABLE ALWAYS TRIGGER %s",
+					 qualified, INVAL_KEY_TRIGGER_NAME);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
