@@ -139,6 +139,7 @@
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
 #include "parser/parse_func.h"
+#include "parser/parser.h"
 #include "parser/parse_type.h"
 #include "parser/parsetree.h"
 #include "port/atomics.h"
@@ -1763,25 +1764,43 @@ cognomega_cache_key_column(PG_FUNCTION_ARGS)
 	columns = lappend(columns, pstrdup(col));
 	relation_close(rel, AccessShareLock);
 
-	initStringInfo(&sql);
 	if (t != NULL)
-		appendStringInfo(&sql, "DROP TRIGGER %s ON %s; ",
+	{
+		initStringInfo(&sql);
+		appendStringInfo(&sql, "DROP TRIGGER %s ON %s",
 						 INVAL_KEY_TRIGGER_NAME, qualified);
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		if (SPI_execute(sql.data, false, 0) != SPI_OK_UTILITY)
+			elog(ERROR, "could not drop the key trigger on %s", qualified);
+		SPI_finish();
+	}
+	initStringInfo(&sql);
 	appendStringInfo(&sql, "CREATE TRIGGER %s AFTER INSERT OR UPDATE OR DELETE ON %s"
 					 " FOR EACH ROW EXECUTE FUNCTION cognomega._cache_key_trigger(",
 					 INVAL_KEY_TRIGGER_NAME, qualified);
 	for (int i = 0; i < list_length(columns); i++)
 		appendStringInfo(&sql, "%s%s", i > 0 ? ", " : "",
 						 quote_literal_cstr((char *) list_nth(columns, i)));
-	/* ALWAYS: it must fire whatever session_replication_role is */
-	appendStringInfo(&sql, "); ALTER TABLE %s ENABLE ALWAYS TRIGGER %s",
-					 qualified, INVAL_KEY_TRIGGER_NAME);
+	appendStringInfoChar(&sql, ')');
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute(sql.data, false, 0) != SPI_OK_UTILITY)
-		elog(ERROR, "could not create the key trigger on %s", qualified);
-	SPI_finish();
+	/*
+	 * Enabled ALWAYS from the start (it must fire whatever
+	 * session_replication_role is, see inval_trigger_fires): CREATE TRIGGER
+	 * has no such clause, and an ALTER TABLE ... ENABLE ALWAYS TRIGGER after
+	 * it would fail (55006) when the calling statement reads the table.
+	 * CreateTrigger() does the privilege checks and clones it to partitions
+	 * with the same state.
+	 */
+	{
+		RawStmt    *raw = linitial_node(RawStmt, raw_parser(sql.data, RAW_PARSE_DEFAULT));
+
+		(void) CreateTriggerFiringOn(castNode(CreateTrigStmt, raw->stmt), sql.data,
+									 InvalidOid, InvalidOid, InvalidOid, InvalidOid,
+									 InvalidOid, InvalidOid, NULL, false, false,
+									 TRIGGER_FIRES_ALWAYS);
+		CommandCounterIncrement();
+	}
 	PG_RETURN_VOID();
 }
 

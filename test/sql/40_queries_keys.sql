@@ -292,6 +292,29 @@ COMMIT;
 SELECT cognomega.user_with_apps(:A)::text LIKE '%"role 2 replica"%' AS fresh;
 ALTER TABLE qk.generated_apps ENABLE ALWAYS TRIGGER cognomega_cache_keys;
 
+-- cache_key_columns prints the names as declared: not escaped (non-ASCII,
+-- a backslash), and one row per column even for a name holding "\000"
+CREATE TABLE qk_names ("clé" int, "a\b" int, "x\000y" int);
+SELECT cognomega.cache_key_column('qk_names', 'clé');
+SELECT cognomega.cache_key_column('qk_names', 'a\b');
+SELECT cognomega.cache_key_column('qk_names', 'x\000y');
+SELECT rel, col, position, enabled FROM cognomega.cache_key_columns WHERE rel = 'qk_names'::regclass;
+DROP TABLE qk_names;
+
+-- declared from a statement that reads the table (setup() in a query over
+-- it does that): the trigger is created enabled ALWAYS, without an ALTER
+-- TABLE that would fail with 55006; partitions get clones in that state
+CREATE TABLE qk_busy (k int, t int) PARTITION BY LIST (t);
+CREATE TABLE qk_busy_1 PARTITION OF qk_busy FOR VALUES IN (1);
+INSERT INTO qk_busy VALUES (1, 1);
+SELECT cognomega.cache_key_column('qk_busy', 'k') FROM qk_busy;
+SELECT tgrelid::regclass, tgenabled FROM pg_trigger
+ WHERE tgname = 'cognomega_cache_keys' AND tgrelid IN ('qk_busy'::regclass, 'qk_busy_1'::regclass)
+ ORDER BY 1::text;
+CREATE TABLE qk_busy_2 PARTITION OF qk_busy FOR VALUES IN (2);
+SELECT tgenabled FROM pg_trigger WHERE tgname = 'cognomega_cache_keys' AND tgrelid = 'qk_busy_2'::regclass;
+DROP TABLE qk_busy;
+
 DROP SCHEMA qk CASCADE;
 DROP TABLE qk_seen;
 DROP ROLE qk_stranger;
