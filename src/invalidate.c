@@ -1752,16 +1752,30 @@ cognomega_cache_key_column(PG_FUNCTION_ARGS)
 						INVAL_KEY_TRIGGER_NAME, RelationGetRelationName(rel)),
 				 errhint("Rename or drop that trigger.")));
 	if (t != NULL)
+	{
+		bool		declared = false;
+
 		for (int i = 0; i < t->tgnargs; i++)
 		{
 			if (strcmp(t->tgargs[i], col) == 0)
-			{
-				relation_close(rel, AccessShareLock);
-				PG_RETURN_VOID();	/* declared already */
-			}
+				declared = true;
 			columns = lappend(columns, pstrdup(t->tgargs[i]));
 		}
-	columns = lappend(columns, pstrdup(col));
+		/*
+		 * Declared already: done if it is enabled ALWAYS; else (ENABLE
+		 * TRIGGER ALL after a DISABLE, pg_restore --disable-triggers) it is
+		 * recreated so, or its writes would stay relation-level.
+		 */
+		if (declared && t->tgenabled == TRIGGER_FIRES_ALWAYS)
+		{
+			relation_close(rel, AccessShareLock);
+			PG_RETURN_VOID();
+		}
+		if (!declared)
+			columns = lappend(columns, pstrdup(col));
+	}
+	else
+		columns = lappend(columns, pstrdup(col));
 	relation_close(rel, AccessShareLock);
 
 	if (t != NULL)

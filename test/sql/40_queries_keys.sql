@@ -315,6 +315,21 @@ CREATE TABLE qk_busy_2 PARTITION OF qk_busy FOR VALUES IN (2);
 SELECT tgenabled FROM pg_trigger WHERE tgname = 'cognomega_cache_keys' AND tgrelid = 'qk_busy_2'::regclass;
 DROP TABLE qk_busy;
 
+-- ENABLE TRIGGER ALL after a maintenance window (or pg_restore
+-- --disable-triggers) leaves the key trigger enabled for the origin only:
+-- correct but relation-level.  cache_key_column, and so setup(), restore it
+SELECT tgenabled FROM pg_trigger WHERE tgrelid = 'qk.generated_apps'::regclass
+   AND tgname = 'cognomega_cache_keys';
+ALTER TABLE qk.generated_apps DISABLE TRIGGER ALL;
+ALTER TABLE qk.generated_apps ENABLE TRIGGER ALL;
+SELECT rel, col, enabled FROM cognomega.cache_key_columns WHERE rel = 'qk.generated_apps'::regclass;
+SELECT line FROM cognomega.setup('qk') AS line WHERE line LIKE '%cache key%';
+SELECT rel, col, enabled FROM cognomega.cache_key_columns WHERE rel = 'qk.generated_apps'::regclass;
+SELECT line FROM cognomega.setup('qk') AS line WHERE line LIKE '%cache key%';
+ALTER TABLE qk.ai_agents ENABLE TRIGGER cognomega_cache_keys;
+SELECT cognomega.cache_key_column('qk.ai_agents', 'id');
+SELECT rel, col, position, enabled FROM cognomega.cache_key_columns WHERE rel = 'qk.ai_agents'::regclass;
+
 DROP SCHEMA qk CASCADE;
 DROP TABLE qk_seen;
 DROP ROLE qk_stranger;
