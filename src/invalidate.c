@@ -69,7 +69,8 @@
  * A write to R always notes ALL(R), the relation slot above.  It is
  * "keyed" when R's key trigger (cognomega_cache_keys, our C function, see
  * cache_key_column) fires on every leaf of R's tree with the root's
- * arguments, as TriggerEnabled() decides for session_replication_role:
+ * arguments whatever session_replication_role is (enabled ALWAYS: the role
+ * can change between two rows of a statement, see inval_trigger_fires):
  * then the trigger notes KEY(R, c, v) for the old and the new row of each
  * changed row; otherwise (and for TRUNCATE, DDL, cache_invalidate_relation)
  * UNKEYED(R) is noted.  The decision is taken again at PRE_COMMIT, so a
