@@ -776,3 +776,20 @@ BEGIN
 	END LOOP;
 END
 $$;
+
+-- cache_key_columns: the column names decoded from tgargs' escape format
+-- (non-ASCII names and backslashes were printed escaped, a name holding
+-- "\000" split in two); enabled means ALWAYS, the only state in which the
+-- key trigger makes writes keyed.
+CREATE OR REPLACE VIEW cognomega.cache_key_columns AS
+    SELECT t.tgrelid::pg_catalog.regclass AS rel,
+           (pg_catalog.convert_from(pg_catalog.decode(a.arg[1], 'escape'),
+                                    pg_catalog.getdatabaseencoding())
+            COLLATE pg_catalog."default")::name AS col,
+           a.n::int AS position, t.tgenabled = 'A' AS enabled
+    FROM pg_catalog.pg_trigger t
+    CROSS JOIN LATERAL pg_catalog.regexp_matches(pg_catalog.encode(t.tgargs, 'escape'),
+        '((?:[^\\]|\\\\|\\(?!000)[0-7]{3})*)\\000', 'g') WITH ORDINALITY AS a(arg, n)
+    WHERE t.tgfoid = 'cognomega._cache_key_trigger()'::pg_catalog.regprocedure
+      AND t.tgparentid = 0
+    ORDER BY 1::text, 3;

@@ -69,7 +69,8 @@
  * A write to R always notes ALL(R), the relation slot above.  It is
  * "keyed" when R's key trigger (cognomega_cache_keys, our C function, see
  * cache_key_column) fires on every leaf of R's tree with the root's
- * arguments, as TriggerEnabled() decides for session_replication_role:
+ * arguments whatever session_replication_role is (enabled ALWAYS: the role
+ * can change between two rows of a statement, see inval_trigger_fires):
  * then the trigger notes KEY(R, c, v) for the old and the new row of each
  * changed row; otherwise (and for TRUNCATE, DDL, cache_invalidate_relation)
  * UNKEYED(R) is noted.  The decision is taken again at PRE_COMMIT, so a
@@ -139,6 +140,7 @@
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
 #include "parser/parse_func.h"
+#include "parser/parser.h"
 #include "parser/parse_type.h"
 #include "parser/parsetree.h"
 #include "port/atomics.h"
@@ -578,15 +580,19 @@ inval_key_trigger(Relation rel)
 	return NULL;
 }
 
-/* as trigger.c's TriggerEnabled() decides for a row trigger */
+/*
+ * Whether the key trigger fires for every row, whatever
+ * session_replication_role is when the row is stored: only when enabled
+ * ALWAYS.  TriggerEnabled() reads the role per row, and a statement can
+ * change it between rows (set_config(..., true) in an expression) and a
+ * later SET LOCAL back before COMMIT, so the role seen at ExecutorStart or
+ * PRE_COMMIT says nothing about the rows in between.
+ */
 static bool
 inval_trigger_fires(const Trigger *t, bool replica)
 {
-	if (t->tgenabled == TRIGGER_DISABLED)
-		return false;
-	if (replica)
-		return t->tgenabled != TRIGGER_FIRES_ON_ORIGIN;
-	return t->tgenabled != TRIGGER_FIRES_ON_REPLICA;
+	(void) replica;
+	return t->tgenabled == TRIGGER_FIRES_ALWAYS;
 }
 
 static bool
@@ -1744,22 +1750,44 @@ cognomega_cache_key_column(PG_FUNCTION_ARGS)
 						INVAL_KEY_TRIGGER_NAME, RelationGetRelationName(rel)),
 				 errhint("Rename or drop that trigger.")));
 	if (t != NULL)
+	{
+		bool		declared = false;
+
 		for (int i = 0; i < t->tgnargs; i++)
 		{
 			if (strcmp(t->tgargs[i], col) == 0)
-			{
-				relation_close(rel, AccessShareLock);
-				PG_RETURN_VOID();	/* declared already */
-			}
+				declared = true;
 			columns = lappend(columns, pstrdup(t->tgargs[i]));
 		}
-	columns = lappend(columns, pstrdup(col));
+		/*
+		 * Declared already: done if it is enabled ALWAYS; else (ENABLE
+		 * TRIGGER ALL after a DISABLE, pg_restore --disable-triggers) it is
+		 * recreated so, or its writes would stay relation-level.
+		 */
+		if (declared && t->tgenabled == TRIGGER_FIRES_ALWAYS)
+		{
+			relation_close(rel, AccessShareLock);
+			PG_RETURN_VOID();
+		}
+		if (!declared)
+			columns = lappend(columns, pstrdup(col));
+	}
+	else
+		columns = lappend(columns, pstrdup(col));
 	relation_close(rel, AccessShareLock);
 
-	initStringInfo(&sql);
 	if (t != NULL)
-		appendStringInfo(&sql, "DROP TRIGGER %s ON %s; ",
+	{
+		initStringInfo(&sql);
+		appendStringInfo(&sql, "DROP TRIGGER %s ON %s",
 						 INVAL_KEY_TRIGGER_NAME, qualified);
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		if (SPI_execute(sql.data, false, 0) != SPI_OK_UTILITY)
+			elog(ERROR, "could not drop the key trigger on %s", qualified);
+		SPI_finish();
+	}
+	initStringInfo(&sql);
 	appendStringInfo(&sql, "CREATE TRIGGER %s AFTER INSERT OR UPDATE OR DELETE ON %s"
 					 " FOR EACH ROW EXECUTE FUNCTION cognomega._cache_key_trigger(",
 					 INVAL_KEY_TRIGGER_NAME, qualified);
@@ -1768,11 +1796,23 @@ cognomega_cache_key_column(PG_FUNCTION_ARGS)
 						 quote_literal_cstr((char *) list_nth(columns, i)));
 	appendStringInfoChar(&sql, ')');
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute(sql.data, false, 0) != SPI_OK_UTILITY)
-		elog(ERROR, "could not create the key trigger on %s", qualified);
-	SPI_finish();
+	/*
+	 * Enabled ALWAYS from the start (it must fire whatever
+	 * session_replication_role is, see inval_trigger_fires): CREATE TRIGGER
+	 * has no such clause, and an ALTER TABLE ... ENABLE ALWAYS TRIGGER after
+	 * it would fail (55006) when the calling statement reads the table.
+	 * CreateTrigger() does the privilege checks and clones it to partitions
+	 * with the same state.
+	 */
+	{
+		RawStmt    *raw = linitial_node(RawStmt, raw_parser(sql.data, RAW_PARSE_DEFAULT));
+
+		(void) CreateTriggerFiringOn(castNode(CreateTrigStmt, raw->stmt), sql.data,
+									 InvalidOid, InvalidOid, InvalidOid, InvalidOid,
+									 InvalidOid, InvalidOid, NULL, false, false,
+									 TRIGGER_FIRES_ALWAYS);
+		CommandCounterIncrement();
+	}
 	PG_RETURN_VOID();
 }
 

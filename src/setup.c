@@ -631,7 +631,8 @@ static const struct
 };
 
 /*
- * Declare each platform key column not declared yet (cache_key_column),
+ * Declare each platform key column not declared yet, or whose key trigger
+ * is not enabled ALWAYS (ENABLE TRIGGER ALL): cache_key_column recreates it,
  * where the caller owns the table; a table owned by another role is
  * reported and left to its owner.  Read with a new snapshot (read_only =
  * false): a concurrent setup() we waited for has declared them.
@@ -655,7 +656,7 @@ setup_declare_keys(Oid nsp, const char *schema, SetupOut *out)
 		args[0] = ObjectIdGetDatum(relid);
 		args[1] = DirectFunctionCall1(namein, CStringGetDatum(setup_keys[i].column));
 		if (SPI_execute_with_args("SELECT EXISTS (SELECT FROM cognomega.cache_key_columns"
-								  " WHERE rel = $1::pg_catalog.regclass AND col = $2)",
+								  " WHERE rel = $1::pg_catalog.regclass AND col = $2 AND enabled)",
 								  2, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
 			elog(ERROR, "could not read cognomega.cache_key_columns");
 		if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],

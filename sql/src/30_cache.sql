@@ -127,13 +127,16 @@ COMMENT ON FUNCTION cognomega.cache_key_column(regclass, name) IS
     'declare col a key column of rel (its owner only): writes invalidate the cache per key value';
 
 CREATE VIEW cognomega.cache_key_columns AS
-    SELECT t.tgrelid::pg_catalog.regclass AS rel, a.col::name AS col,
-           a.n::int AS position, t.tgenabled <> 'D' AS enabled
+    SELECT t.tgrelid::pg_catalog.regclass AS rel,
+           (pg_catalog.convert_from(pg_catalog.decode(a.arg[1], 'escape'),
+                                    pg_catalog.getdatabaseencoding())
+            COLLATE pg_catalog."default")::name AS col,
+           a.n::int AS position, t.tgenabled = 'A' AS enabled
     FROM pg_catalog.pg_trigger t
-    CROSS JOIN LATERAL pg_catalog.unnest(pg_catalog.string_to_array(
-        pg_catalog.encode(t.tgargs, 'escape'), '\000')) WITH ORDINALITY AS a(col, n)
+    CROSS JOIN LATERAL pg_catalog.regexp_matches(pg_catalog.encode(t.tgargs, 'escape'),
+        '((?:[^\\]|\\\\|\\(?!000)[0-7]{3})*)\\000', 'g') WITH ORDINALITY AS a(arg, n)
     WHERE t.tgfoid = 'cognomega._cache_key_trigger()'::pg_catalog.regprocedure
-      AND t.tgparentid = 0 AND a.col <> ''
+      AND t.tgparentid = 0
     ORDER BY 1::text, 3;
 COMMENT ON VIEW cognomega.cache_key_columns IS
     'the declared key columns (cache_key_column): writes invalidate entries per key value';

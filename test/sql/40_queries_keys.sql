@@ -138,7 +138,7 @@ SELECT * FROM pg_temp.missed();
 COMMIT;
 SELECT * FROM pg_temp.missed();
 
--- a transaction that wrote keyed, then unkeyed (replica role): unkeyed
+-- a transaction that wrote keyed, then in replica role: still keyed (the key trigger fires ALWAYS)
 BEGIN;
 INSERT INTO qk.generated_apps (user_id, title) VALUES (:A, 'keyed');
 SET LOCAL session_replication_role = replica;
@@ -154,19 +154,21 @@ COMMIT PREPARED 'qk_2pc';
 SELECT * FROM pg_temp.missed();
 
 -- ---- unkeyed writes: every document of the relation ----
--- replica role: the key trigger does not fire
+-- replica role, a trigger enabled for the origin only (ENABLE): unkeyed
+ALTER TABLE qk.generated_apps ENABLE TRIGGER cognomega_cache_keys;
+SELECT * FROM pg_temp.missed();
 SET session_replication_role = replica;
 INSERT INTO qk.generated_apps (user_id, title) VALUES (:A, 'replica');
 RESET session_replication_role;
 SELECT * FROM pg_temp.missed();
--- ... unless it is enabled for replicas too (then the keys are known)
+-- ... the key trigger as cache_key_column makes it (ENABLE ALWAYS): keyed
 ALTER TABLE qk.generated_apps ENABLE ALWAYS TRIGGER cognomega_cache_keys;
 SELECT * FROM pg_temp.missed();
 SET session_replication_role = replica;
 INSERT INTO qk.generated_apps (user_id, title) VALUES (:A, 'replica 2');
 RESET session_replication_role;
 SELECT * FROM pg_temp.missed();
-ALTER TABLE qk.generated_apps ENABLE TRIGGER cognomega_cache_keys;
+ALTER TABLE qk.generated_apps ENABLE ALWAYS TRIGGER cognomega_cache_keys;
 -- a disabled trigger
 ALTER TABLE qk.generated_apps DISABLE TRIGGER cognomega_cache_keys;
 SELECT rel, col, enabled FROM cognomega.cache_key_columns WHERE rel = 'qk.generated_apps'::regclass;
@@ -177,7 +179,7 @@ COPY qk.generated_apps (user_id, title) FROM stdin;
 00000000-0000-0000-0000-00000000000a	copied untracked
 \.
 SELECT * FROM pg_temp.missed();
-ALTER TABLE qk.generated_apps ENABLE TRIGGER cognomega_cache_keys;
+ALTER TABLE qk.generated_apps ENABLE ALWAYS TRIGGER cognomega_cache_keys;
 SELECT * FROM pg_temp.missed();
 -- the trigger dropped: relation-level again
 DROP TRIGGER cognomega_cache_keys ON qk.generated_apps;
@@ -235,7 +237,7 @@ SELECT * FROM pg_temp.agents_missed();
 INSERT INTO qk.ai_agent_analytics (agent_id, period, total_interactions, created_at)
 VALUES (:GA, 'weekly', 4, now());
 SELECT * FROM pg_temp.agents_missed();
-ALTER TABLE qk.analytics_2020 ENABLE TRIGGER cognomega_cache_keys;
+ALTER TABLE qk.analytics_2020 ENABLE ALWAYS TRIGGER cognomega_cache_keys;
 SELECT * FROM pg_temp.agents_missed();
 INSERT INTO qk.ai_agent_analytics (agent_id, period, total_interactions, created_at)
 VALUES (:GA, 'weekly', 5, now());
@@ -261,6 +263,72 @@ SELECT * FROM pg_temp.overview_missed();
 SELECT cognomega.user_agents_overview(:B) #>> '{agents,0,pending}' AS pending;
 UPDATE qk.ai_agents SET status = 'paused' WHERE id = :GA;
 SELECT * FROM pg_temp.overview_missed();
+
+-- session_replication_role switched to replica in the middle of a write
+-- (set_config in the statement) and back to origin before COMMIT: the rows
+-- stored meanwhile fired no origin-only trigger, so the key trigger fires
+-- always (ENABLE ALWAYS) and a trigger that does not is never keyed
+SELECT tgenabled FROM pg_trigger WHERE tgrelid = 'qk.generated_apps'::regclass
+   AND tgname = 'cognomega_cache_keys';
+INSERT INTO qk.generated_apps (user_id, title) VALUES (:A, 'role');
+SELECT cognomega.user_with_apps(:A) IS NOT NULL AS cached;
+BEGIN;
+UPDATE qk.generated_apps SET title = 'role ' ||
+       set_config('session_replication_role', 'replica', true)
+ WHERE title = 'role';
+SET LOCAL session_replication_role = origin;
+COMMIT;
+SELECT cognomega.user_with_apps(:A)::text LIKE '%"role replica"%' AS fresh;
+-- a trigger enabled for the origin only (ENABLE): every write unkeyed
+ALTER TABLE qk.generated_apps ENABLE TRIGGER cognomega_cache_keys;
+SELECT rel, col, enabled FROM cognomega.cache_key_columns WHERE rel = 'qk.generated_apps'::regclass;
+SELECT cognomega.user_with_apps(:A) IS NOT NULL AS cached;
+BEGIN;
+UPDATE qk.generated_apps SET title = 'role 2 ' ||
+       set_config('session_replication_role', 'replica', true)
+ WHERE title = 'role replica';
+SET LOCAL session_replication_role = origin;
+COMMIT;
+SELECT cognomega.user_with_apps(:A)::text LIKE '%"role 2 replica"%' AS fresh;
+ALTER TABLE qk.generated_apps ENABLE ALWAYS TRIGGER cognomega_cache_keys;
+
+-- cache_key_columns prints the names as declared: not escaped (non-ASCII,
+-- a backslash), and one row per column even for a name holding "\000"
+CREATE TABLE qk_names ("clé" int, "a\b" int, "x\000y" int);
+SELECT cognomega.cache_key_column('qk_names', 'clé');
+SELECT cognomega.cache_key_column('qk_names', 'a\b');
+SELECT cognomega.cache_key_column('qk_names', 'x\000y');
+SELECT rel, col, position, enabled FROM cognomega.cache_key_columns WHERE rel = 'qk_names'::regclass;
+DROP TABLE qk_names;
+
+-- declared from a statement that reads the table (setup() in a query over
+-- it does that): the trigger is created enabled ALWAYS, without an ALTER
+-- TABLE that would fail with 55006; partitions get clones in that state
+CREATE TABLE qk_busy (k int, t int) PARTITION BY LIST (t);
+CREATE TABLE qk_busy_1 PARTITION OF qk_busy FOR VALUES IN (1);
+INSERT INTO qk_busy VALUES (1, 1);
+SELECT cognomega.cache_key_column('qk_busy', 'k') FROM qk_busy;
+SELECT tgrelid::regclass, tgenabled FROM pg_trigger
+ WHERE tgname = 'cognomega_cache_keys' AND tgrelid IN ('qk_busy'::regclass, 'qk_busy_1'::regclass)
+ ORDER BY 1::text;
+CREATE TABLE qk_busy_2 PARTITION OF qk_busy FOR VALUES IN (2);
+SELECT tgenabled FROM pg_trigger WHERE tgname = 'cognomega_cache_keys' AND tgrelid = 'qk_busy_2'::regclass;
+DROP TABLE qk_busy;
+
+-- ENABLE TRIGGER ALL after a maintenance window (or pg_restore
+-- --disable-triggers) leaves the key trigger enabled for the origin only:
+-- correct but relation-level.  cache_key_column, and so setup(), restore it
+SELECT tgenabled FROM pg_trigger WHERE tgrelid = 'qk.generated_apps'::regclass
+   AND tgname = 'cognomega_cache_keys';
+ALTER TABLE qk.generated_apps DISABLE TRIGGER ALL;
+ALTER TABLE qk.generated_apps ENABLE TRIGGER ALL;
+SELECT rel, col, enabled FROM cognomega.cache_key_columns WHERE rel = 'qk.generated_apps'::regclass;
+SELECT line FROM cognomega.setup('qk') AS line WHERE line LIKE '%cache key%';
+SELECT rel, col, enabled FROM cognomega.cache_key_columns WHERE rel = 'qk.generated_apps'::regclass;
+SELECT line FROM cognomega.setup('qk') AS line WHERE line LIKE '%cache key%';
+ALTER TABLE qk.ai_agents ENABLE TRIGGER cognomega_cache_keys;
+SELECT cognomega.cache_key_column('qk.ai_agents', 'id');
+SELECT rel, col, position, enabled FROM cognomega.cache_key_columns WHERE rel = 'qk.ai_agents'::regclass;
 
 DROP SCHEMA qk CASCADE;
 DROP TABLE qk_seen;
