@@ -9,6 +9,7 @@
 # workers' application_name.
 use strict;
 use warnings;
+use Cwd ();
 use File::Path qw(make_path remove_tree);
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
@@ -18,7 +19,9 @@ use Test::More;
 my $node = CognomegaNode::preloaded('monitoring');
 $node->safe_psql('postgres', 'CREATE EXTENSION cognomega');
 
-my $root = $node->basedir . '/fakesys';
+# absolute: the server resolves it from its data directory (on some
+# versions the TAP base directory is relative)
+my $root = Cwd::abs_path($node->basedir) . '/fakesys';
 
 sub put
 {
