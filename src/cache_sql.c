@@ -915,6 +915,25 @@ cq_scan_output_type(CqScan *cx, Oid typid, int depth)
 	}
 }
 
+/*
+ * Whether every value of typid prints as json by the data and the settings
+ * cache_output_settings() holds alone: the check cached_query makes on its
+ * result columns (no reg* type, no cast to json that is not immutable, no
+ * temporary type), for the query functions, which print whole rows.
+ */
+bool
+cache_type_output_keyed(Oid typid)
+{
+	CqScan		cx = {0};
+
+	cx.cacheable = true;
+	cq_scan_output_type(&cx, typid, 0);
+	list_free(cx.funcs);
+	list_free(cx.nsps);
+	list_free(cx.rowrels);
+	return cx.cacheable;
+}
+
 /* GROUP BY / DISTINCT equality, ORDER BY comparison: no expression node */
 static void
 cq_scan_sortgroup(CqScan *cx, List *clauses, bool execute)
