@@ -51,4 +51,17 @@ SELECT cognomega.cache_reset_stats();
 SELECT cognomega.user_with_apps('00000000-0000-0000-0000-0000000000a1') IS NOT NULL AS found;
 SELECT cognomega.user_with_apps('00000000-0000-0000-0000-0000000000a1') IS NOT NULL AS found;
 SELECT hits, misses FROM cognomega.cache_stats;
+-- an enum prints its labels, which ALTER TYPE renames without a write to
+-- the table: that DDL invalidates the cache, so an enum column keeps the
+-- document cached (one miss, then hits) and a hit never shows an old label
+SELECT cognomega.cache_reset_stats();
+CREATE TYPE qry_out.tier AS ENUM ('free', 'pro');
+ALTER TABLE qry_out.users ADD COLUMN tier qry_out.tier DEFAULT 'pro';
+SELECT cognomega.user_with_apps('00000000-0000-0000-0000-0000000000a1')->'user'->>'tier' AS tier;
+SELECT cognomega.user_with_apps('00000000-0000-0000-0000-0000000000a1')->'user'->>'tier' AS tier;
+SELECT cognomega.user_with_apps('00000000-0000-0000-0000-0000000000a1')->'user'->>'tier' AS tier;
+SELECT hits, misses, stores FROM cognomega.cache_stats;
+ALTER TYPE qry_out.tier RENAME VALUE 'pro' TO 'premium';
+SELECT cognomega.user_with_apps('00000000-0000-0000-0000-0000000000a1')->'user'->>'tier' AS tier;
+ALTER TABLE qry_out.users DROP COLUMN tier;
 DROP SCHEMA qry_out CASCADE;
