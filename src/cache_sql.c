@@ -721,6 +721,7 @@ typedef struct CqScan
 	List	   *funcs;
 	List	   *nsps;
 	List	   *rowrels;		/* relations whose row type a value has */
+	bool		enums_keyed;	/* enum labels count as fixed (see below) */
 } CqScan;
 
 static bool cq_scan_walker(Node *node, CqScan *cx);
@@ -911,8 +912,33 @@ cq_scan_output_type(CqScan *cx, Oid typid, int depth)
 	else
 	{
 		getTypeOutputInfo(base, &outfunc, &isvarlena);
+		if (cx->enums_keyed && outfunc == F_ENUM_OUT)
+			return;
 		cq_scan_func(cx, outfunc, false);
 	}
+}
+
+/*
+ * Whether every value of typid prints as json by the data and the settings
+ * cache_output_settings() holds alone: the check cached_query makes on its
+ * result columns (no reg* type, no cast to json that is not immutable, no
+ * temporary type), for the query functions, which print whole rows.  An
+ * enum passes (enum_out is stable only because it reads pg_enum, and
+ * ALTER TYPE invalidates the cache, see invalidate.c): the platform tables
+ * may well have enum columns.
+ */
+bool
+cache_type_output_keyed(Oid typid)
+{
+	CqScan		cx = {0};
+
+	cx.cacheable = true;
+	cx.enums_keyed = true;
+	cq_scan_output_type(&cx, typid, 0);
+	list_free(cx.funcs);
+	list_free(cx.nsps);
+	list_free(cx.rowrels);
+	return cx.cacheable;
 }
 
 /* GROUP BY / DISTINCT equality, ORDER BY comparison: no expression node */

@@ -130,6 +130,12 @@ static uint64 qry_known_at = 0;
 static uint64 qry_inval_count = 1;
 static Oid	qry_config_relid = InvalidOid;
 
+/* qry_output_keyed's answers, per kind, and the catalog changes seen */
+static uint64 qry_types_generation = 1;
+static uint64 qry_keyed_at[QRY_NKINDS];
+static Oid	qry_keyed_deps[QRY_NKINDS][QRY_MAX_DEPS];
+static bool qry_keyed[QRY_NKINDS];
+
 /* a user in users_with_apps: first position in the input, its document */
 typedef struct QryUserEntry
 {
@@ -176,6 +182,13 @@ qry_relcache_callback(Datum arg, Oid relid)
 		qry_inval_count++;
 }
 
+/* a column, type, cast or function changed: qry_output_keyed asks again */
+static void
+qry_types_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	qry_types_generation++;
+}
+
 /* setup_app_schema(), read again only after an invalidation */
 static Oid
 qry_known_app_schema(void)
@@ -217,6 +230,10 @@ qry_app_schema(void)
 		CacheRegisterSyscacheCallback(NAMESPACEOID, qry_namespace_callback,
 									  (Datum) 0);
 		CacheRegisterRelcacheCallback(qry_relcache_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(ATTNUM, qry_types_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(TYPEOID, qry_types_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(CASTSOURCETARGET, qry_types_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(PROCOID, qry_types_callback, (Datum) 0);
 		qry_callbacks_registered = true;
 	}
 	nsp = qry_known_app_schema();
@@ -532,6 +549,33 @@ qry_deps(QryKind kind, Oid nsp, Oid *deps)
 }
 
 /*
+ * Whether the tables a document reads print, as json, by their data and the
+ * settings in the key alone (cache_type_output_keyed on their row types; the
+ * documents print the users and analytics rows whole, and a DBA may change
+ * the other columns' types).  A regclass column prints under the
+ * search_path, a cast to json that is not immutable may read anything: such
+ * a document is served uncached.  Remembered per kind until a catalog change
+ * (column, type, cast or function) or other tables.
+ */
+static bool
+qry_output_keyed(QryKind kind, const Oid *deps)
+{
+	uint64		generation = qry_types_generation;
+	bool		keyed = true;
+
+	if (qry_keyed_at[kind] == generation &&
+		memcmp(qry_keyed_deps[kind], deps, sizeof(Oid) * qry_defs[kind].ndeps) == 0)
+		return qry_keyed[kind];
+	qry_keyed_at[kind] = 0;
+	for (int i = 0; i < qry_defs[kind].ndeps && keyed; i++)
+		keyed = cache_type_output_keyed(get_rel_type_id(deps[i]));
+	memcpy(qry_keyed_deps[kind], deps, sizeof(Oid) * qry_defs[kind].ndeps);
+	qry_keyed[kind] = keyed;
+	qry_keyed_at[kind] = generation;	/* a change while asking: ask again */
+	return keyed;
+}
+
+/*
  * Whether this call may use the cache: the cache is usable and the caller
  * may SELECT every table the document reads (table-level privilege; a
  * caller with only column privileges is answered uncached, and SPI checks
@@ -547,7 +591,7 @@ qry_cache_ok(QryKind kind, const Oid *deps)
 	for (int i = 0; i < qry_defs[kind].ndeps; i++)
 		if (pg_class_aclcheck(deps[i], role, ACL_SELECT) != ACLCHECK_OK)
 			return false;
-	return true;
+	return qry_output_keyed(kind, deps);
 }
 
 static void
