@@ -272,6 +272,18 @@ wk_status_set_next(int slotno, WkJobKind job, TimestampTz next_run)
 	LWLockRelease(wk_shared->lock);
 }
 
+/* the current database's slot, NULL when it has none (or no shared memory) */
+static WkDbSlot *
+wk_current_slot(void)
+{
+	int			slotno;
+
+	if (wk_shared == NULL)
+		return NULL;
+	slotno = wk_slot_for_database(MyDatabaseId, get_database_name(MyDatabaseId));
+	return slotno < 0 ? NULL : &wk_shared->dbs[slotno];
+}
+
 /*
  * The stats job's window: store this run's cache counters for the current
  * database and return the previous run's (false when there was none since
@@ -280,14 +292,11 @@ wk_status_set_next(int slotno, WkJobKind job, TimestampTz next_run)
 bool
 wk_cache_window(int64 hits, int64 misses, int64 *prev_hits, int64 *prev_misses)
 {
-	int			slotno = wk_slot_for_database(MyDatabaseId,
-											  get_database_name(MyDatabaseId));
-	WkDbSlot   *s;
+	WkDbSlot   *s = wk_current_slot();
 	bool		seen;
 
-	if (slotno < 0)
+	if (s == NULL)
 		return false;
-	s = &wk_shared->dbs[slotno];
 	LWLockAcquire(wk_shared->lock, LW_EXCLUSIVE);
 	seen = s->cache_seen;
 	*prev_hits = s->cache_hits;
@@ -307,14 +316,11 @@ bool
 wk_cpu_window(double cpu_seconds, int cpu_count, TimestampTz at,
 			  double *prev_seconds, int *prev_count, TimestampTz *prev_at)
 {
-	int			slotno = wk_slot_for_database(MyDatabaseId,
-											  get_database_name(MyDatabaseId));
-	WkDbSlot   *s;
+	WkDbSlot   *s = wk_current_slot();
 	bool		seen;
 
-	if (slotno < 0)
+	if (s == NULL)
 		return false;
-	s = &wk_shared->dbs[slotno];
 	LWLockAcquire(wk_shared->lock, LW_EXCLUSIVE);
 	seen = s->cpu_seen;
 	*prev_seconds = s->cpu_seconds;
@@ -336,17 +342,14 @@ wk_cpu_window(double cpu_seconds, int cpu_count, TimestampTz at,
 int
 wk_failures_in_row(WkJobKind job, int64 *runs)
 {
-	int			slotno;
+	WkDbSlot   *s = wk_current_slot();
 	int			n;
 
-	if (wk_shared == NULL)
-		return -1;
-	slotno = wk_slot_for_database(MyDatabaseId, get_database_name(MyDatabaseId));
-	if (slotno < 0)
+	if (s == NULL)
 		return -1;
 	LWLockAcquire(wk_shared->lock, LW_SHARED);
-	n = wk_shared->dbs[slotno].jobs[job].consecutive_failures;
-	*runs = wk_shared->dbs[slotno].jobs[job].runs;
+	n = s->jobs[job].consecutive_failures;
+	*runs = s->jobs[job].runs;
 	LWLockRelease(wk_shared->lock);
 	return n;
 }
