@@ -27,7 +27,9 @@
  *
  * Locking contract.  Per parent, ShareUpdateExclusiveLock is taken first
  * (it conflicts with itself, so two maintainers of one parent serialise;
- * queries and inserts are not blocked while we look).  When there is work,
+ * queries and inserts are not blocked while we look) -- without waiting
+ * when our transaction already holds a lock in the parent's tree, see
+ * pm_lock_parent.  When there is work,
  * AccessExclusiveLock on the parent and then on its default partition are
  * taken before the first change, always in that order, so any wait happens
  * before anything is changed.  Every wait obeys the session's lock_timeout.
@@ -82,6 +84,7 @@
 #include "partitioning/partbounds.h"
 #include "pgtime.h"
 #include "partitioning/partdesc.h"
+#include "catalog/pg_inherits.h"
 #include "storage/lmgr.h"
 #include "catalog/pg_authid.h"
 #include "utils/acl.h"
@@ -536,6 +539,45 @@ pm_open_parent(Oid relid, LOCKMODE lockmode, const char *zone, bool missing_ok,
 	relation_close(rel, NoLock);
 	pm_read_partitions(pp);
 	return true;
+}
+
+/*
+ * A maintainer's first lock on a parent: ShareUpdateExclusive, waiting up
+ * to lock_timeout.  Except when this transaction already holds a lock on
+ * the parent or one of its partitions (its own INSERT, a SELECT, an earlier
+ * step): another maintainer holding ShareUpdateExclusive may then be
+ * waiting for our lock to go away before it can take AccessExclusive, and
+ * queueing behind it would be a deadlock (40P01).  Then the lock is taken
+ * only if it is free, and otherwise the parent is skipped as on a lock
+ * timeout (55P03).
+ */
+static void
+pm_lock_parent(Oid relid)
+{
+	List	   *tree;
+	ListCell   *lc;
+
+	if (get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE)
+	{
+		/* gone, or not a parent any more: pm_open_parent says so */
+		LockRelationOid(relid, ShareUpdateExclusiveLock);
+		return;
+	}
+	tree = find_all_inheritors(relid, NoLock, NULL);
+	foreach(lc, tree)
+	{
+		if (!CheckRelationOidLockedByMe(lfirst_oid(lc), AccessShareLock, true))
+			continue;
+		if (!ConditionalLockRelationOid(relid, ShareUpdateExclusiveLock))
+			ereport(ERROR,
+					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+					 errmsg("could not lock table \"%s\" without waiting",
+							get_rel_name(relid)),
+					 errdetail("Another session holds a conflicting lock (another maintainer, VACUUM or DDL), and this transaction already holds a lock on the table or one of its partitions, so waiting could deadlock.")));
+		break;
+	}
+	list_free(tree);
+	LockRelationOid(relid, ShareUpdateExclusiveLock);
 }
 
 /*
@@ -1586,6 +1628,7 @@ pm_maintain_one(PmMaint *m)
 				retain;
 	char	   *why;
 
+	pm_lock_parent(cfg->parent);
 	pm_open_parent(cfg->parent, ShareUpdateExclusiveLock, cfg->zone, false, pp);
 	pm_classify_interval(&cfg->interval, pp->keytype, &pp->unit, &pp->step);
 	now_local = pm_now_local(pp);
@@ -2113,6 +2156,7 @@ pm_partition_data(Oid parent, int batch)
 	cfg = pm_load_config(parent);
 	if (cfg == NULL)
 		pm_not_managed(parent);
+	pm_lock_parent(parent);
 	/* cppcheck-suppress nullPointerRedundantCheck ; pm_not_managed raises */
 	pm_open_parent(parent, ShareUpdateExclusiveLock, cfg->zone, false, &pp);
 	pm_check_default(&pp);
