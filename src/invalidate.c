@@ -163,6 +163,7 @@
 
 #include "cognomega.h"
 #include "invalidate.h"
+#include "spi_util.h"
 
 #define INVAL_NSLOTS		((uint32) cognomega_cache_key_slots)
 #define INVAL_GLOBAL_SLOT	INVAL_NSLOTS	/* one past the hashed ones */
@@ -1781,10 +1782,8 @@ cognomega_cache_key_column(PG_FUNCTION_ARGS)
 		initStringInfo(&sql);
 		appendStringInfo(&sql, "DROP TRIGGER %s ON %s",
 						 INVAL_KEY_TRIGGER_NAME, qualified);
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		if (SPI_execute(sql.data, false, 0) != SPI_OK_UTILITY)
-			elog(ERROR, "could not drop the key trigger on %s", qualified);
+		spi_connect();
+		spi_exec(sql.data, false, SPI_OK_UTILITY);
 		SPI_finish();
 	}
 	initStringInfo(&sql);
@@ -1842,21 +1841,18 @@ inval_before_drop_extension(Node *node)
 	if (!ours || !OidIsValid(get_extension_oid("cognomega", true)))
 		return;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute(psprintf("SELECT pg_catalog.format('DROP TRIGGER %%I ON %%s', t.tgname,"
-							 " t.tgrelid::pg_catalog.regclass)"
-							 " FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid"
-							 " WHERE p.prolang = %u AND p.prosrc = '%s' AND t.tgparentid = 0",
-							 ClanguageId, INVAL_KEY_TRIGGER_SRC),
-					true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not list the cache key triggers");
+	spi_connect();
+	spi_exec(psprintf("SELECT pg_catalog.format('DROP TRIGGER %%I ON %%s', t.tgname,"
+					  " t.tgrelid::pg_catalog.regclass)"
+					  " FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid"
+					  " WHERE p.prolang = %u AND p.prosrc = '%s' AND t.tgparentid = 0",
+					  ClanguageId, INVAL_KEY_TRIGGER_SRC),
+			 true, SPI_OK_SELECT);
 	for (uint64 i = 0; i < SPI_processed; i++)
 		stmts = lappend(stmts, SPI_getvalue(SPI_tuptable->vals[i],
 											SPI_tuptable->tupdesc, 1));
 	for (int i = 0; i < list_length(stmts); i++)
-		if (SPI_execute((char *) list_nth(stmts, i), false, 0) != SPI_OK_UTILITY)
-			elog(ERROR, "could not drop a cache key trigger");
+		spi_exec((char *) list_nth(stmts, i), false, SPI_OK_UTILITY);
 	SPI_finish();
 }
 

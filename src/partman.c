@@ -38,6 +38,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rls.h"
@@ -46,6 +47,7 @@
 #include "cognomega.h"
 #include "compat.h"
 #include "partman_int.h"
+#include "spi_util.h"
 
 /* ------------------------------------------------------------------------
  * run_maintenance
@@ -69,7 +71,7 @@ cognomega_run_maintenance(PG_FUNCTION_ARGS)
 		pm_not_managed(parent);
 	InitMaterializedSRF(fcinfo, 0);
 	memset(&res, 0, sizeof(res));
-	SPI_connect();
+	spi_connect();
 	configs = pm_configs_to_maintain(parent);
 	pm_run(configs, &res);
 	forboth(lc, res.rows, lp, res.row_parents)
@@ -160,10 +162,11 @@ pm_insert_config(const PmConfig *cfg)
 	values[4] = cfg->has_retention ? IntervalPGetDatum(&cfg->retention) : (Datum) 0;
 	values[5] = BoolGetDatum(cfg->keep_table);
 	values[6] = CStringGetTextDatum(cfg->zone);
-	pm_config_exec("INSERT INTO cognomega.part_config (parent, control, part_interval, premake, "
-				   "retention, retention_keep_table, time_zone, last_maintenance) "
-				   "VALUES ($1::pg_catalog.regclass, $2, $3, $4, $5, $6, $7, pg_catalog.now())",
-				   7, types, values, nulls);
+	spi_exec_as(spi_ext_table_owner("part_config"),
+				"INSERT INTO cognomega.part_config (parent, control, part_interval, premake, "
+				"retention, retention_keep_table, time_zone, last_maintenance) "
+				"VALUES ($1::pg_catalog.regclass, $2, $3, $4, $5, $6, $7, pg_catalog.now())",
+				7, types, values, nulls, SPI_OK_ANY);
 }
 
 static void
@@ -172,8 +175,8 @@ pm_create_default(PmParent *pp)
 	char	   *name = pm_unique_name(pp, "_default");
 	char	   *qname = pm_qualified(pp->nspname, name);
 
-	pm_exec(psprintf("CREATE TABLE %s PARTITION OF %s DEFAULT", qname,
-					 pm_qualified(pp->nspname, pp->relname)));
+	spi_exec(psprintf("CREATE TABLE %s PARTITION OF %s DEFAULT", qname,
+					 pm_qualified(pp->nspname, pp->relname)), false, SPI_OK_ANY);
 	pp->defpart = get_relname_relid(name, get_namespace_oid(pp->nspname, false));
 	pm_add_action(pp, "created", pp->defpart);
 }
@@ -329,7 +332,7 @@ pm_create_parent_args(FunctionCallInfo fcinfo, int premake_arg, int zone_arg)
 	if (zone_arg >= 0)
 		pm_require_arg(fcinfo, zone_arg, "time_zone");
 	cfg.zone = zone_arg < 0 ? "UTC" : text_to_cstring(PG_GETARG_TEXT_PP(zone_arg));
-	SPI_connect();
+	spi_connect();
 	n = pm_create_parent(&cfg, !PG_ARGISNULL(start_arg),
 						 PG_ARGISNULL(start_arg) ? 0 : PG_GETARG_TIMESTAMPTZ(start_arg));
 	SPI_finish();
@@ -414,7 +417,7 @@ cognomega_partition_data(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("batch_rows must be at least 1")));
-	SPI_connect();
+	spi_connect();
 	n = pm_partition_data(parent, batch);
 	SPI_finish();
 	PG_RETURN_INT64(n);
@@ -434,7 +437,7 @@ cognomega_show_partitions(PG_FUNCTION_ARGS)
 	int			i;
 
 	InitMaterializedSRF(fcinfo, 0);
-	SPI_connect();
+	spi_connect();
 	cfg = pm_load_config(parent);
 	/* cfg lives in SPI's memory, which SPI_finish() frees */
 	if (cfg != NULL)
@@ -467,9 +470,10 @@ cognomega_undo_parent(PG_FUNCTION_ARGS)
 	if (!pm_may_maintain(parent))
 		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(parent));
 	values[0] = ObjectIdGetDatum(parent);
-	SPI_connect();
-	n = pm_config_exec("DELETE FROM cognomega.part_config WHERE parent " PM_EQ_PARENT,
-					   1, types, values, NULL);
+	spi_connect();
+	n = spi_exec_as(spi_ext_table_owner("part_config"),
+					"DELETE FROM cognomega.part_config WHERE parent " PM_EQ_PARENT,
+					1, types, values, NULL, SPI_OK_ANY);
 	SPI_finish();
 	PG_RETURN_BOOL(n > 0);
 }
@@ -504,10 +508,10 @@ pm_count_default(const PmParent *pp)
 		return -1;
 	if (!ConditionalLockRelationOid(pp->defpart, AccessShareLock))
 		return -2;
-	pm_exec(psprintf("SELECT pg_catalog.count(*) FROM %s%s",
+	spi_exec(psprintf("SELECT pg_catalog.count(*) FROM %s%s",
 					 pp->defkind == RELKIND_RELATION ? "ONLY " : "",
 					 pm_qualified(get_namespace_name(get_rel_namespace(pp->defpart)),
-								  get_rel_name(pp->defpart))));
+								  get_rel_name(pp->defpart))), false, SPI_OK_ANY);
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
@@ -582,56 +586,50 @@ pm_status_row(const PmConfig *cfg, PmParent *pp, Datum *values, bool *nulls)
 }
 
 /* one parent's row (values[0] and [6] are set): never waits, never fails for all */
+/* pm_status_one's row, filled in a subtransaction */
+typedef struct PmStatus
+{
+	const PmConfig *cfg;
+	Datum	   *values;
+	bool	   *nulls;
+} PmStatus;
+
+static void
+pm_status_fill(void *arg)
+{
+	PmStatus   *st = arg;
+	PmParent	pp;
+	int			opened = pm_try_open_parent(st->cfg->parent, st->cfg->zone, &pp);
+
+	if (opened > 0)
+	{
+		pm_classify_interval(&st->cfg->interval, pp.keytype, &pp.unit, &pp.step);
+		pm_status_row(st->cfg, &pp, st->values, st->nulls);
+	}
+	else
+	{
+		StringInfoData att;
+
+		initStringInfo(&att);
+		pm_attention(&att, opened < 0 ? "maintenance in progress" :
+					 "parent table no longer exists");
+		st->values[7] = CStringGetTextDatum(att.data);
+		st->nulls[7] = false;
+	}
+}
+
 static void
 pm_status_one(const PmConfig *cfg, Datum *values, bool *nulls)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
+	PmStatus	st = {cfg, values, nulls};
+	ErrorData  *edata = spi_in_subxact(pm_status_fill, &st);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
-	{
-		PmParent	pp;
-		int			opened = pm_try_open_parent(cfg->parent, cfg->zone, &pp);
-
-		if (opened > 0)
-		{
-			pm_classify_interval(&cfg->interval, pp.keytype, &pp.unit, &pp.step);
-			pm_status_row(cfg, &pp, values, nulls);
-		}
-		else
-		{
-			StringInfoData att;
-
-			initStringInfo(&att);
-			pm_attention(&att, opened < 0 ? "maintenance in progress" :
-						 "parent table no longer exists");
-			values[7] = CStringGetTextDatum(att.data);
-			nulls[7] = false;
-		}
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-			ReThrowError(edata);
-		memset(nulls + 1, true, sizeof(bool) * 5);
-		nulls[7] = false;
-		values[7] = CStringGetTextDatum(psprintf("status unavailable: %s", edata->message));
-		FreeErrorData(edata);
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(oldcxt);
-	CurrentResourceOwner = oldowner;
+	if (edata == NULL)
+		return;
+	memset(nulls + 1, true, sizeof(bool) * 5);
+	nulls[7] = false;
+	values[7] = CStringGetTextDatum(psprintf("status unavailable: %s", edata->message));
+	FreeErrorData(edata);
 }
 
 PG_FUNCTION_INFO_V1(cognomega_partition_status_rows);
@@ -647,7 +645,7 @@ cognomega_partition_status_rows(PG_FUNCTION_ARGS)
 	ListCell   *lc;
 
 	InitMaterializedSRF(fcinfo, 0);
-	SPI_connect();
+	spi_connect();
 	foreach(lc, pm_load_configs(InvalidOid))
 	{
 		PmConfig   *cfg = lfirst(lc);
@@ -689,4 +687,214 @@ partman_premade_ahead_at(Oid parent, const char *zone, TimestampTz at)
 	for (i = 0; i < pp.nparts; i++)
 		ahead += pm_raw_to_tstz(&pp, pp.parts[i].lo) > at;
 	return ahead;
+}
+
+/* ------------------------------------------------------------------------
+ * What the other capabilities read and write of part_config (partman.h);
+ * SPI connected, as the current user
+ * ------------------------------------------------------------------------
+ */
+
+bool
+partman_is_managed(Oid parent)
+{
+	Oid			nsp = get_namespace_oid("cognomega", true);
+	Oid			types[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(parent)};
+
+	if (!OidIsValid(nsp) || !OidIsValid(get_relname_relid("part_config", nsp)))
+		return false;
+	return spi_exec_kept("SELECT 1 FROM cognomega.part_config WHERE parent " PM_EQ_PARENT,
+						 1, types, values, NULL, SPI_OK_SELECT) > 0;
+}
+
+List *
+partman_parents(void)
+{
+	List	   *parents = NIL;
+	uint64		i;
+
+	spi_exec_kept("SELECT parent::pg_catalog.oid FROM cognomega.part_config",
+				  0, NULL, NULL, NULL, SPI_OK_SELECT);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		parents = lappend_oid(parents,
+							  DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+															 SPI_tuptable->tupdesc, 1, &isnull)));
+	}
+	return parents;
+}
+
+/*
+ * The parents to maintain ($2 all: every one) and their names; Nine tenths
+ * of the interval count as elapsed (see jobs.c).  Ordered by OID.
+ */
+List *
+partman_due_parents(int interval_s, bool all, List **names)
+{
+	Datum		val[2] = {Int64GetDatum((int64) interval_s), BoolGetDatum(all)};
+	Oid			typ[2] = {INT8OID, BOOLOID};
+	List	   *parents = NIL;
+	uint64		i;
+
+	spi_exec_args("SELECT c.parent::pg_catalog.oid, c.parent::pg_catalog.text"
+				  "  FROM cognomega.part_config c"
+				  " WHERE $2 OR c.last_maintenance IS NULL"
+				  "    OR c.last_maintenance OPERATOR(pg_catalog.+)"
+				  "       (COALESCE(c.maintenance_interval, pg_catalog.make_interval(secs => $1))"
+				  "        OPERATOR(pg_catalog.*) 0.9::pg_catalog.float8)"
+				  "       OPERATOR(pg_catalog.<=) pg_catalog.now()"
+				  " ORDER BY 1",
+				  2, typ, val, NULL, true, SPI_OK_SELECT);
+	*names = NIL;
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		bool		isnull;
+
+		parents = lappend_oid(parents,
+							  DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull)));
+		*names = lappend(*names, SPI_getvalue(tup, SPI_tuptable->tupdesc, 2));
+	}
+	return parents;
+}
+
+/* the earliest time a parent with its own maintenance_interval is due */
+bool
+partman_next_due(TimestampTz *at)
+{
+	bool		isnull;
+	Datum		d;
+
+	if (spi_exec("SELECT pg_catalog.min(c.last_maintenance + c.maintenance_interval)"
+				 "  FROM cognomega.part_config c"
+				 " WHERE c.maintenance_interval IS NOT NULL",
+				 true, SPI_OK_SELECT) != 1)
+		return false;
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		return false;
+	*at = DatumGetTimestampTz(d);
+	return true;
+}
+
+bool
+partman_last_error(Oid parent, char **error)
+{
+	Datum		val[1] = {ObjectIdGetDatum(parent)};
+	Oid			typ[1] = {OIDOID};
+	bool		isnull;
+	Datum		err;
+
+	if (spi_exec_args("SELECT last_error FROM cognomega.part_config"
+					  " WHERE parent OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
+					  1, typ, val, NULL, false, SPI_OK_SELECT) != 1)
+		return false;
+	err = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	*error = isnull ? NULL : TextDatumGetCString(err);
+	return true;
+}
+
+void
+partman_record_failure(Oid parent, const char *error)
+{
+	Datum		val[2] = {ObjectIdGetDatum(parent), CStringGetTextDatum(error)};
+	Oid			typ[2] = {OIDOID, TEXTOID};
+
+	spi_exec_args("UPDATE cognomega.part_config"
+				  "   SET last_maintenance = pg_catalog.now(), last_error = $2"
+				  " WHERE parent OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
+				  2, typ, val, NULL, false, SPI_OK_UPDATE);
+}
+
+void
+partman_set_retention(Oid parent, int retention_min)
+{
+	Datum		val[2] = {ObjectIdGetDatum(parent), Int32GetDatum(retention_min)};
+	Oid			typ[2] = {OIDOID, INT4OID};
+
+	spi_exec_kept("UPDATE cognomega.part_config"
+				  "   SET retention = pg_catalog.make_interval(mins => $2)"
+				  " WHERE parent OPERATOR(pg_catalog.=) $1::pg_catalog.regclass"
+				  "   AND retention IS DISTINCT FROM pg_catalog.make_interval(mins => $2)",
+				  2, typ, val, NULL, SPI_OK_UPDATE);
+}
+
+/* {"parent as text": premake, ...} of every managed parent */
+Datum
+partman_premakes(void)
+{
+	bool		isnull;
+
+	spi_exec_kept("SELECT COALESCE(pg_catalog.jsonb_object_agg(c.parent::pg_catalog.text, c.premake),"
+				  "                '{}'::pg_catalog.jsonb)"
+				  "  FROM cognomega.part_config c",
+				  0, NULL, NULL, NULL, SPI_OK_SELECT);
+	return PointerGetDatum(PG_DETOAST_DATUM_COPY(SPI_getbinval(SPI_tuptable->vals[0],
+															   SPI_tuptable->tupdesc, 1,
+															   &isnull)));
+}
+
+/*
+ * The managed parents that are short of future partitions, or whose
+ * partitions end before their next maintenance is due ($1: the row's
+ * managed_tables; $2: the interval in seconds of parents without their own,
+ * cognomega.maintenance_interval, or its default of an hour when the job is
+ * off and maintenance is scheduled elsewhere, e.g. by pg_cron @hourly).
+ * Column 6: true when the clock alone cannot explain it: never maintained,
+ * maintenance overdue (past next + grace), or the partitions end before
+ * the next run (next = last_maintenance + interval: premake x the
+ * partition interval is shorter than the maintenance interval).  Operators
+ * are qualified: a superuser runs this.
+ */
+#define PM_SHORT_PARENTS \
+	"SELECT c.parent::pg_catalog.oid, c.parent::pg_catalog.text, c.time_zone, c.premake," \
+	"       c.last_maintenance," \
+	"       c.last_maintenance IS NULL" \
+	"       OR pg_catalog.now() OPERATOR(pg_catalog.>) d.due" \
+	"       OR n.newest_end OPERATOR(pg_catalog.<) d.next" \
+	"  FROM cognomega.part_config c" \
+	"  JOIN pg_catalog.jsonb_each($1) m ON m.key OPERATOR(pg_catalog.=) c.parent::pg_catalog.text" \
+	"  CROSS JOIN LATERAL (SELECT (m.value OPERATOR(pg_catalog.->>) 'premade_ahead')::pg_catalog.int4," \
+	"                             (m.value OPERATOR(pg_catalog.->>) 'newest_end')::pg_catalog.timestamptz) n(ahead, newest_end)" \
+	"  CROSS JOIN LATERAL (SELECT COALESCE(c.maintenance_interval," \
+	"                                      pg_catalog.make_interval(secs => $2))) i(iv)" \
+	"  CROSS JOIN LATERAL (SELECT c.last_maintenance OPERATOR(pg_catalog.+) i.iv," \
+	"                             c.last_maintenance OPERATOR(pg_catalog.+) i.iv OPERATOR(pg_catalog.+)" \
+	"                             GREATEST(i.iv OPERATOR(pg_catalog.*) 0.1::pg_catalog.float8," \
+	"                                      '1 minute'::pg_catalog.interval)) d(next, due)" \
+	" WHERE n.ahead OPERATOR(pg_catalog.<) c.premake OR n.newest_end OPERATOR(pg_catalog.<) d.next"
+
+/*
+ * The subjects (parent as text) for which MISSING_FUTURE_PARTITIONS holds:
+ * short of future partitions, and maintenance should already have made
+ * them (see the file header).
+ */
+Datum
+partman_late_parents(Datum managed, int interval_s)
+{
+	Datum		val[2] = {managed, Int32GetDatum(interval_s)};
+	Oid			typ[2] = {JSONBOID, INT4OID};
+	uint64		n = spi_exec_kept(PM_SHORT_PARENTS, 2, typ, val, NULL, SPI_OK_SELECT);
+	SPITupleTable *tt = SPI_tuptable;
+	Datum	   *late = palloc(sizeof(Datum) * (n + 1));
+	int			nlate = 0;
+	uint64		i;
+
+	for (i = 0; i < n; i++)
+	{
+		HeapTuple	tup = tt->vals[i];
+		bool		isnull;
+
+		if (!DatumGetBool(SPI_getbinval(tup, tt->tupdesc, 6, &isnull)) &&
+			partman_premade_ahead_at(DatumGetObjectId(SPI_getbinval(tup, tt->tupdesc, 1, &isnull)),
+									 SPI_getvalue(tup, tt->tupdesc, 3),
+									 DatumGetTimestampTz(SPI_getbinval(tup, tt->tupdesc, 5, &isnull))) >=
+			DatumGetInt32(SPI_getbinval(tup, tt->tupdesc, 4, &isnull)))
+			continue;			/* only the clock has moved since the last run */
+		late[nlate++] = SPI_getbinval(tup, tt->tupdesc, 2, &isnull);
+	}
+	return PointerGetDatum(construct_array(late, nlate, TEXTOID, -1, false, TYPALIGN_INT));
 }

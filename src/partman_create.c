@@ -39,6 +39,7 @@
 #include "cognomega.h"
 #include "compat.h"
 #include "partman_int.h"
+#include "spi_util.h"
 
 /* ------------------------------------------------------------------------
  * The default partition
@@ -143,7 +144,7 @@ pm_default_next_key(const PmParent *pp, int64 after, int64 below, int64 *key)
 		(pp->keytype == DATEOID ? DateADTGetDatum(DATEVAL_NOBEGIN) : Int64GetDatum(DT_NOBEGIN)) :
 		pm_datum_from_raw(pp->keytype, after);
 	values[1] = pm_datum_from_raw(pp->keytype, below);
-	pm_exec_args(sql, 2, types, values, NULL);
+	spi_exec_args(sql, 2, types, values, NULL, false, SPI_OK_ANY);
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (isnull)
 		return false;
@@ -183,17 +184,17 @@ pm_move_refusal(const PmParent *pp)
 	Oid			types[2] = {OIDOID, OIDOID};
 	Datum		values[2] = {ObjectIdGetDatum(pp->relid), ObjectIdGetDatum(pp->defpart)};
 
-	pm_exec_args("SELECT c.conname::pg_catalog.text, c.conrelid::pg_catalog.regclass::pg_catalog.text"
+	spi_exec_args("SELECT c.conname::pg_catalog.text, c.conrelid::pg_catalog.regclass::pg_catalog.text"
 				 "  FROM pg_catalog.pg_constraint c"
 				 " WHERE c.contype OPERATOR(pg_catalog.=) 'f'"
 				 "   AND c.confrelid OPERATOR(pg_catalog.=) ANY (ARRAY[$1, $2]) LIMIT 1",
-				 2, types, values, NULL);
+				 2, types, values, NULL, false, SPI_OK_ANY);
 	if (SPI_processed > 0)
 		return psprintf("rows not moved out of the default partition: table \"%s\" is referenced by foreign key \"%s\" of table %s, whose referential actions a move would fire",
 						pp->relname,
 						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1),
 						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
-	pm_exec_args("SELECT p.pubname::pg_catalog.text FROM pg_catalog.pg_publication p"
+	spi_exec_args("SELECT p.pubname::pg_catalog.text FROM pg_catalog.pg_publication p"
 				 " WHERE p.puballtables"
 				 "    OR EXISTS (SELECT FROM pg_catalog.pg_publication_rel r"
 				 "                WHERE r.prpubid OPERATOR(pg_catalog.=) p.oid"
@@ -205,7 +206,7 @@ pm_move_refusal(const PmParent *pp)
 				 "                  AND (k.oid OPERATOR(pg_catalog.=) ANY (ARRAY[$1, $2])"
 				 "                       OR k.oid IN (SELECT a.relid FROM pg_catalog.pg_partition_ancestors($1) a)))"
 				 " LIMIT 1",
-				 2, types, values, NULL);
+				 2, types, values, NULL, false, SPI_OK_ANY);
 	if (SPI_processed > 0)
 		return psprintf("rows not moved out of the default partition: table \"%s\" is in publication \"%s\", whose subscribers would see the rows deleted but not inserted",
 						pp->relname,
@@ -237,7 +238,7 @@ pm_move_rows(const PmParent *pp, const char *newrel, int64 lo, int64 hi, int bat
 	values[1] = pm_datum_from_raw(pp->keytype, hi);
 	do
 	{
-		n = pm_exec_args(sql, 2, types, values, NULL);
+		n = spi_exec_args(sql, 2, types, values, NULL, false, SPI_OK_ANY);
 		total += n;
 		CHECK_FOR_INTERRUPTS();
 	} while (n > 0);
@@ -287,14 +288,14 @@ pm_create_partition(PmParent *pp, int64 lo, int64 hi, bool rescue, int batch)
 	Oid			relid;
 
 	if (!rescue)
-		pm_exec(psprintf("CREATE TABLE %s PARTITION OF %s %s%s", qname, qparent, bounds, tblspc));
+		spi_exec(psprintf("CREATE TABLE %s PARTITION OF %s %s%s", qname, qparent, bounds, tblspc), false, SPI_OK_ANY);
 	else
 	{
-		pm_exec(psprintf("CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
+		spi_exec(psprintf("CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
 						 "INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMPRESSION)%s",
-						 qname, qparent, tblspc));
+						 qname, qparent, tblspc), false, SPI_OK_ANY);
 		moved = pm_move_rows(pp, qname, lo, hi, batch);
-		pm_exec(psprintf("ALTER TABLE %s ATTACH PARTITION %s %s", qparent, qname, bounds));
+		spi_exec(psprintf("ALTER TABLE %s ATTACH PARTITION %s %s", qparent, qname, bounds), false, SPI_OK_ANY);
 	}
 	relid = get_relname_relid(name, get_namespace_oid(pp->nspname, false));
 	pm_note_partition(pp, relid, lo, hi);
@@ -445,6 +446,29 @@ pm_slot_of(const PmParent *pp, int64 k, int64 *lo, int64 *hi)
 	*hi = k + 1;
 }
 
+/* pm_rescue_slot's slot, filled in a subtransaction */
+typedef struct PmRescue
+{
+	PmParent   *pp;
+	int64		key;
+	int64		cutoff;
+	int			batch;
+	int64		next;			/* the next key to look after */
+} PmRescue;
+
+static void
+pm_rescue_slot_fill(void *arg)
+{
+	PmRescue   *r = arg;
+	int64		lo,
+				hi;
+
+	pm_slot_of(r->pp, r->key, &lo, &hi);
+	r->next = hi - 1;			/* a failing slot is skipped whole */
+	if (hi > r->cutoff)
+		pm_fill(r->pp, lo, hi, true, r->batch);
+}
+
 /*
  * Move the default's rows of one slot, in a subtransaction: a slot whose
  * rows cannot be moved (a constraint they violate, a referential failure,
@@ -455,56 +479,29 @@ pm_slot_of(const PmParent *pp, int64 k, int64 *lo, int64 *hi)
 static int64
 pm_rescue_slot(PmParent *pp, int64 key, int64 cutoff, int batch, StringInfo errors)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
 	int			nactions = list_length(pp->actions);
 	int			ncreated = pp->ncreated;
 	int64		nmoved = pp->nmoved;
-	volatile int64 next = key;
-	ErrorData  *edata;
+	PmRescue	r = {pp, key, cutoff, batch, key};
+	ErrorData  *edata = spi_in_subxact(pm_rescue_slot_fill, &r);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
-	{
-		int64		lo,
-					hi;
-
-		pm_slot_of(pp, key, &lo, &hi);
-		next = hi - 1;			/* a failing slot is skipped whole */
-		if (hi > cutoff)
-			pm_fill(pp, lo, hi, true, batch);
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-			ReThrowError(edata);
-		pp->actions = list_truncate(pp->actions, nactions);
-		pp->ncreated = ncreated;
-		pp->nmoved = nmoved;
-		pm_read_partitions(pp);
-		ereport(WARNING,
-				(errcode(edata->sqlerrcode),
-				 errmsg("rows of \"%s\" from %s left in the default partition: %s",
-						pp->relname, pm_literal(pp, key), edata->message),
-				 edata->detail ? errdetail("%s", edata->detail) : 0,
-				 errhint("The rows stay visible through the parent; the move is retried on the next run.")));
-		if (errors)
-			appendStringInfo(errors, "%srows from %s not moved: %s", errors->len > 0 ? "; " : "",
-							 pm_literal(pp, key), edata->message);
-		FreeErrorData(edata);
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(oldcxt);
-	CurrentResourceOwner = oldowner;
-	return next;
+	if (edata == NULL)
+		return r.next;
+	pp->actions = list_truncate(pp->actions, nactions);
+	pp->ncreated = ncreated;
+	pp->nmoved = nmoved;
+	pm_read_partitions(pp);
+	ereport(WARNING,
+			(errcode(edata->sqlerrcode),
+			 errmsg("rows of \"%s\" from %s left in the default partition: %s",
+					pp->relname, pm_literal(pp, key), edata->message),
+			 edata->detail ? errdetail("%s", edata->detail) : 0,
+			 errhint("The rows stay visible through the parent; the move is retried on the next run.")));
+	if (errors)
+		appendStringInfo(errors, "%srows from %s not moved: %s", errors->len > 0 ? "; " : "",
+						 pm_literal(pp, key), edata->message);
+	FreeErrorData(edata);
+	return r.next;
 }
 
 /*

@@ -36,6 +36,7 @@
 #include "cognomega.h"
 #include "compat.h"
 #include "partman_int.h"
+#include "spi_util.h"
 
 /* is the partition r past retention (ends at or before cutoff)? */
 bool
@@ -73,11 +74,11 @@ pm_apply_retention(PmParent *pp, int64 cutoff, bool keep_table)
 						 get_rel_name(r->relid));
 		pm_add_action(pp, keep_table ? "detached" : "dropped", r->relid);
 		if (keep_table)
-			pm_exec(psprintf("ALTER TABLE %s DETACH PARTITION %s", qparent, q));
+			spi_exec(psprintf("ALTER TABLE %s DETACH PARTITION %s", qparent, q), false, SPI_OK_ANY);
 		else
-			pm_exec(psprintf("DROP %sTABLE %s",
+			spi_exec(psprintf("DROP %sTABLE %s",
 							 get_rel_relkind(r->relid) == RELKIND_FOREIGN_TABLE ? "FOREIGN " : "",
-							 q));
+							 q), false, SPI_OK_ANY);
 	}
 	pp->nparts = kept;
 }
@@ -156,9 +157,10 @@ pm_record_run(Oid relid, const char *error)
 
 	values[0] = ObjectIdGetDatum(relid);
 	values[1] = error ? CStringGetTextDatum(error) : (Datum) 0;
-	pm_config_exec("UPDATE cognomega.part_config SET last_maintenance = pg_catalog.now(), last_error = $2 "
-				   "WHERE parent " PM_EQ_PARENT,
-				   2, types, values, nulls);
+	spi_exec_as(spi_ext_table_owner("part_config"),
+				"UPDATE cognomega.part_config SET last_maintenance = pg_catalog.now(), last_error = $2 "
+				"WHERE parent " PM_EQ_PARENT,
+				2, types, values, nulls, SPI_OK_ANY);
 }
 
 /*
@@ -174,43 +176,6 @@ typedef struct PmMaint
 	int64		cutoff;			/* raw retention cutoff, PM_RAW_MIN if none */
 	StringInfoData errors;
 } PmMaint;
-
-typedef void (*PmStepFn) (PmMaint *m);
-
-/*
- * fn(m) in a subtransaction.  Returns NULL when it succeeded (its changes
- * and locks are kept), else the error, the subtransaction rolled back.  A
- * cancel or statement_timeout is re-thrown: it stops the whole run, as in
- * plpgsql.
- */
-static ErrorData *
-pm_in_subxact(PmStepFn fn, PmMaint *m)
-{
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	ErrorData  *volatile edata = NULL;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
-	{
-		fn(m);
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(oldcxt);
-	CurrentResourceOwner = oldowner;
-	if (edata != NULL && edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-		ReThrowError(edata);
-	return edata;
-}
 
 /* WARNING that the parent's maintenance, or one step of it (step), was skipped */
 static void
@@ -234,8 +199,9 @@ pm_warn_skipped(Oid parent, const char *step, const ErrorData *edata, const char
  * own subtransaction; they are this step's errors.
  */
 static void
-pm_step_rescue(PmMaint *m)
+pm_step_rescue(void *arg)
 {
+	PmMaint    *m = arg;
 	StringInfoData errors;
 
 	initStringInfo(&errors);
@@ -251,8 +217,9 @@ pm_step_rescue(PmMaint *m)
  * rescue: a slot where rows stayed in the default is left for it.
  */
 static void
-pm_step_create(PmMaint *m)
+pm_step_create(void *arg)
 {
+	PmMaint    *m = arg;
 	pm_read_partitions(m->pp);
 	m->pp->default_busy = pm_default_has_rows(m->pp);
 	pm_fill(m->pp, m->now_slot, m->end, false, 0);
@@ -272,8 +239,9 @@ pm_note_not_moved(PmMaint *m, const char *reason)
 
 /* Step 2: drop or detach the partitions past retention */
 static void
-pm_step_retention(PmMaint *m)
+pm_step_retention(void *arg)
 {
+	PmMaint    *m = arg;
 	pm_read_partitions(m->pp);	/* step 1 may have been rolled back */
 	pm_apply_retention(m->pp, m->cutoff, m->cfg->keep_table);
 }
@@ -284,10 +252,10 @@ pm_step_retention(PmMaint *m)
  * the step, and the error is added to m->errors.
  */
 static void
-pm_run_step(PmMaint *m, const char *step, PmStepFn fn)
+pm_run_step(PmMaint *m, const char *step, SpiSubxactFn fn)
 {
 	int			nactions = list_length(m->pp->actions);
-	ErrorData  *edata = pm_in_subxact(fn, m);
+	ErrorData  *edata = spi_in_subxact(fn, m);
 
 	if (edata == NULL)
 		return;
@@ -305,8 +273,9 @@ pm_run_step(PmMaint *m, const char *step, PmStepFn fn)
  * has work in its own subtransaction, then part_config updated.
  */
 static void
-pm_maintain_one(PmMaint *m)
+pm_maintain_one(void *arg)
 {
+	PmMaint    *m = arg;
 	const PmConfig *cfg = m->cfg;
 	PmParent   *pp = m->pp;
 	PmSavedUser save;
@@ -359,7 +328,7 @@ pm_maintain_guarded(const PmConfig *cfg, PmParent *pp, char **errmsg_out)
 	m.cfg = cfg;
 	m.pp = pp;
 	initStringInfo(&m.errors);
-	edata = pm_in_subxact(pm_maintain_one, &m);
+	edata = spi_in_subxact(pm_maintain_one, &m);
 	if (edata == NULL)
 	{
 		*errmsg_out = m.errors.len > 0 ? m.errors.data : NULL;

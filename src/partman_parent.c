@@ -44,6 +44,7 @@
 #include "cognomega.h"
 #include "compat.h"
 #include "partman_int.h"
+#include "spi_util.h"
 
 /* ------------------------------------------------------------------------
  * Reading a parent
@@ -254,74 +255,10 @@ pm_not_managed(Oid parent)
 			 errhint("Register it with cognomega.create_parent().")));
 }
 
-static Oid	pm_config_owner(void);
-
 /* ------------------------------------------------------------------------
- * SPI helpers
+ * Actions
  * ------------------------------------------------------------------------
  */
-
-uint64
-pm_exec(const char *sql)
-{
-	int			rc = SPI_execute(sql, false, 0);
-
-	if (rc < 0)
-		elog(ERROR, "SPI_execute failed: %s (%s)", SPI_result_code_string(rc), sql);
-	return SPI_processed;
-}
-
-uint64
-pm_exec_args(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
-{
-	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
-
-	if (rc < 0)
-		elog(ERROR, "SPI_execute_with_args failed: %s (%s)", SPI_result_code_string(rc), sql);
-	return SPI_processed;
-}
-
-/* run a statement on cognomega.part_config as that table's owner */
-uint64
-pm_config_exec(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
-{
-	Oid			save_uid;
-	int			save_sec;
-	uint64		n;
-
-	GetUserIdAndSecContext(&save_uid, &save_sec);
-	SetUserIdAndSecContext(pm_config_owner(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	n = pm_exec_args(sql, nargs, types, values, nulls);
-	SetUserIdAndSecContext(save_uid, save_sec);
-	return n;
-}
-
-static Oid
-pm_config_relid(void)
-{
-	Oid			nsp = get_namespace_oid("cognomega", false);
-	Oid			relid = get_relname_relid("part_config", nsp);
-
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("table cognomega.part_config does not exist"),
-				 errhint("Run CREATE EXTENSION cognomega; first.")));
-	return relid;
-}
-
-static Oid
-pm_config_owner(void)
-{
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(pm_config_relid()));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for cognomega.part_config");
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
-}
 
 /*
  * Record an action on partition relid, named as regclass would print it
@@ -379,11 +316,12 @@ pm_load_configs(Oid parent)
 	values[0] = ObjectIdGetDatum(parent);
 	nulls[0] = OidIsValid(parent) ? ' ' : 'n';
 	/* as part_config's owner: last_error is not readable by PUBLIC */
-	pm_config_exec("SELECT parent::pg_catalog.oid, control, part_interval, premake, retention, "
-				 "retention_keep_table, time_zone, last_maintenance, last_error "
-				 "FROM cognomega.part_config "
-				 "WHERE $1 IS NULL OR parent " PM_EQ_PARENT " ORDER BY parent::pg_catalog.oid",
-				 1, types, values, nulls);
+	spi_exec_as(spi_ext_table_owner("part_config"),
+				"SELECT parent::pg_catalog.oid, control, part_interval, premake, retention, "
+				"retention_keep_table, time_zone, last_maintenance, last_error "
+				"FROM cognomega.part_config "
+				"WHERE $1 IS NULL OR parent " PM_EQ_PARENT " ORDER BY parent::pg_catalog.oid",
+				1, types, values, nulls, SPI_OK_ANY);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		PmConfig   *cfg = palloc(sizeof(PmConfig));
