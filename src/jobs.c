@@ -55,6 +55,13 @@
 #include "stats.h"
 #include "worker.h"
 
+/* settings (jobs_init) */
+static int	cognomega_cache_sweep_interval_s = 10;
+int			cognomega_maintenance_interval_s = 3600;
+static int	cognomega_stats_interval_s = 60;
+int			cognomega_maintenance_lock_timeout_ms = 5000;
+static int	cognomega_maintenance_parent_timeout_ms = 5 * 60 * 1000;
+
 const char *const wk_job_names[WK_NUM_JOBS] = {
 	"cache_sweep", "partition_maintenance", "stats"
 };
@@ -686,4 +693,49 @@ cognomega_run_job(PG_FUNCTION_ARGS)
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 
 	PG_RETURN_TEXT_P(cstring_to_text(wk_run_job_internal(wk_job_by_name(name))));
+}
+
+/* the jobs' settings, from _PG_init */
+void
+jobs_init(void)
+{
+	DefineCustomIntVariable("cognomega.cache_sweep_interval",
+							"Interval of the cache_sweep job; 0 disables it.",
+							NULL,
+							&cognomega_cache_sweep_interval_s,
+							10, 0, INT_MAX / 1000,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cognomega.maintenance_interval",
+							"Interval of the partition_maintenance job; 0 disables it.",
+							NULL,
+							&cognomega_maintenance_interval_s,
+							3600, 0, INT_MAX / 1000,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cognomega.stats_interval",
+							"Interval of the stats job; 0 disables it.",
+							NULL,
+							&cognomega_stats_interval_s,
+							60, 0, INT_MAX / 1000,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cognomega.maintenance_lock_timeout",
+							"lock_timeout the partition_maintenance job uses; a parent whose locks cannot be had in time is skipped.",
+							NULL,
+							&cognomega_maintenance_lock_timeout_ms,
+							5000, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cognomega.maintenance_parent_timeout",
+							"Time limit of one parent's maintenance in the partition_maintenance job; 0 disables it.",
+							"A parent that takes longer is cancelled, rolled back and retried on the next run; the other parents and jobs go on.",
+							&cognomega_maintenance_parent_timeout_ms,
+							5 * 60 * 1000, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
 }

@@ -88,7 +88,9 @@
 /* advisory lock key of the first registration ("cgst" in ASCII) */
 #define STATS_REGISTER_LOCK_KEY		INT64CONST(0x63677374)
 
-/* settings of the stats job's alerts and histories (stats_define_gucs) */
+/* settings of the stats job's alerts and histories (stats_init) */
+static int	cognomega_stats_retention_min = 30 * 24 * 60;
+static double cognomega_alert_cache_hit_ratio = 0.7;
 static double		cognomega_alert_memory_percent = 85.0;
 static double		cognomega_alert_cpu_percent = 90.0;
 static int			cognomega_alert_job_failures = 3;
@@ -663,9 +665,26 @@ stats_run(MemoryContext result_cxt)
 							   psprintf("stats: 1 row recorded, %s", alerts));
 }
 
+/* the stats job's settings, from _PG_init */
 void
-stats_define_gucs(void)
+stats_init(void)
 {
+	DefineCustomIntVariable("cognomega.stats_retention",
+							"How long rows of cognomega.stats_history are kept.",
+							NULL,
+							&cognomega_stats_retention_min,
+							30 * 24 * 60, 60, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_MIN,
+							NULL, NULL, NULL);
+
+	DefineCustomRealVariable("cognomega.alert_cache_hit_ratio",
+							 "Cache hit ratio below which the stats job raises LOW_CACHE_HIT_RATE.",
+							 NULL,
+							 &cognomega_alert_cache_hit_ratio,
+							 0.7, 0.0, 1.0,
+							 PGC_SIGHUP, 0,
+							 NULL, NULL, NULL);
+
 	DefineCustomRealVariable("cognomega.alert_memory_percent",
 							 "Memory use, in percent, above which the stats job raises HIGH_MEMORY_USAGE.",
 							 "CRITICAL from 95 percent.",
