@@ -72,6 +72,7 @@
 #include "cache.h"
 #include "queries.h"
 #include "setup.h"
+#include "spi_util.h"
 
 /* the queries this file prepares */
 typedef enum QryKind
@@ -507,13 +508,9 @@ qry_plan(QryKind kind, Oid nsp)
 	if (qry_plans[kind] != NULL)
 		return qry_plans[kind];
 
-	plan = SPI_prepare(qry_sql(kind, nsp, range), qry_defs[kind].nargs,
-					   (Oid *) qry_defs[kind].argtypes);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for %s: %s", qry_defs[kind].name,
-			 SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "SPI_keepplan failed for %s", qry_defs[kind].name);
+	plan = spi_keep_plan(SPI_prepare(qry_sql(kind, nsp, range), qry_defs[kind].nargs,
+									 (Oid *) qry_defs[kind].argtypes),
+						 qry_defs[kind].name);
 	qry_plans[kind] = plan;
 
 	if (kind == QRY_AGENT_ANALYTICS)
@@ -759,8 +756,7 @@ qry_run_one(QryKind kind, Oid nsp, Datum *args)
 	Datum		d;
 	int			ret;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	spi_connect();
 	ret = SPI_execute_plan(qry_plan(kind, nsp), args, NULL, false, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "%s: unexpected SPI result %s", qry_defs[kind].name,
@@ -939,8 +935,7 @@ qry_users_compute(HTAB *htab, QryUserEntry **order, int n, int misses, Oid nsp)
 	arr = construct_array(ids, nids, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR);
 	args[0] = PointerGetDatum(arr);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	spi_connect();
 	ret = SPI_execute_plan(qry_plan(QRY_USERS_WITH_APPS, nsp), args, NULL, false, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "users_with_apps: unexpected SPI result %s",

@@ -68,6 +68,10 @@
 #include "cognomega.h"
 #include "worker.h"
 
+/* settings (worker_init) */
+static char *cognomega_databases = NULL;
+static char *cognomega_worker_role = NULL;
+
 #define WK_MAX_DATABASES	64
 #define WK_STATUS_LEN		32
 #define WK_ERROR_LEN		512
@@ -147,6 +151,27 @@ PGDLLEXPORT void cognomega_worker_main(Datum main_arg);
  * Shared memory
  * ----------------------------------------------------------------
  */
+/* the launcher's settings, from _PG_init */
+void
+worker_init(void)
+{
+	DefineCustomStringVariable("cognomega.databases",
+							   "Comma-separated list of databases in which the background jobs run.",
+							   NULL,
+							   &cognomega_databases,
+							   "postgres",
+							   PGC_SIGHUP, GUC_LIST_INPUT,
+							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("cognomega.worker_role",
+							   "Role the background jobs run as; empty means the bootstrap superuser.",
+							   NULL,
+							   &cognomega_worker_role,
+							   "",
+							   PGC_SIGHUP, 0,
+							   NULL, NULL, NULL);
+}
+
 void
 worker_shmem_request(void)
 {
