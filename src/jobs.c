@@ -103,10 +103,7 @@ wk_note_error(WkResult *res, const char *what, const char *message)
 			MemoryContextStrdup(res->cxt, message);
 }
 
-/* ----------------------------------------------------------------
- * Steps
- * ----------------------------------------------------------------
- */
+/* ---- Steps ---- */
 
 /* a job skipped for a passing reason (recovery, a restore) is retried this soon */
 #define WK_SKIP_RETRY_MS	10000
@@ -283,10 +280,8 @@ wk_step(WkMode mode, WkStepFn fn, void *arg, WkResult *res,
 	}
 }
 
-/* ----------------------------------------------------------------
- * cache_sweep
- * ----------------------------------------------------------------
- */
+/* ---- cache_sweep ---- */
+
 static void
 wk_sweep_step(void *arg, WkResult *res)
 {
@@ -309,10 +304,8 @@ wk_job_cache_sweep(WkMode mode, WkResult *res)
 	wk_step(mode, wk_sweep_step, NULL, res, NULL, false, false);
 }
 
-/* ----------------------------------------------------------------
- * partition_maintenance
- * ----------------------------------------------------------------
- */
+/* ---- partition_maintenance ---- */
+
 typedef struct WkPmState
 {
 	int			nparents;
@@ -543,10 +536,8 @@ wk_job_partition_maintenance(WkMode mode, WkResult *res)
 												left > 0 ? psprintf(", %d left for the next run", left) : ""));
 }
 
-/* ----------------------------------------------------------------
- * stats
- * ----------------------------------------------------------------
- */
+/* ---- stats ---- */
+
 static void
 wk_stats_step(void *arg, WkResult *res)
 {
@@ -559,10 +550,8 @@ wk_job_stats(WkMode mode, WkResult *res)
 	wk_step(mode, wk_stats_step, NULL, res, NULL, false, true);
 }
 
-/* ----------------------------------------------------------------
- * Entry points
- * ----------------------------------------------------------------
- */
+/* ---- Entry points ---- */
+
 void
 wk_job_run(WkJobKind job, WkMode mode, WkResult *res)
 {
@@ -587,10 +576,8 @@ wk_job_run(WkJobKind job, WkMode mode, WkResult *res)
 										   psprintf("%s: skipped", wk_job_names[job]));
 }
 
-/* ----------------------------------------------------------------
- * Job history: one row per run, written after it
- * ----------------------------------------------------------------
- */
+/* ---- Job history: one row per run, written after it ---- */
+
 typedef struct WkHistoryArg
 {
 	WkJobKind	job;

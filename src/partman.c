@@ -2,7 +2,7 @@
  *
  * partman.c
  *		Time-based partition management for RANGE-partitioned tables
- *		(DESIGN.md section 2): the SQL entry points create_parent,
+ *		(docs/partman.md): the SQL entry points create_parent,
  *		run_maintenance, partition_data, show_partitions, undo_parent,
  *		partition_status, and partman.h's API.
  *
@@ -49,10 +49,7 @@
 #include "partman_int.h"
 #include "spi_util.h"
 
-/* ------------------------------------------------------------------------
- * run_maintenance
- * ------------------------------------------------------------------------
- */
+/* ---- run_maintenance ---- */
 
 PG_FUNCTION_INFO_V1(cognomega_run_maintenance);
 
@@ -89,10 +86,7 @@ cognomega_run_maintenance(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* ------------------------------------------------------------------------
- * create_parent
- * ------------------------------------------------------------------------
- */
+/* ---- create_parent ---- */
 
 static void
 pm_require_arg(FunctionCallInfo fcinfo, int n, const char *name)
@@ -176,7 +170,7 @@ pm_create_default(PmParent *pp)
 	char	   *qname = pm_qualified(pp->nspname, name);
 
 	spi_exec(psprintf("CREATE TABLE %s PARTITION OF %s DEFAULT", qname,
-					 pm_qualified(pp->nspname, pp->relname)), false, SPI_OK_ANY);
+					  pm_qualified(pp->nspname, pp->relname)), false, SPI_OK_ANY);
 	pp->defpart = get_relname_relid(name, get_namespace_oid(pp->nspname, false));
 	pm_add_action(pp, "created", pp->defpart);
 }
@@ -363,10 +357,7 @@ cognomega_create_parent_in_zone(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(pm_create_parent_args(fcinfo, 4, 3));
 }
 
-/* ------------------------------------------------------------------------
- * partition_data, show_partitions, undo_parent
- * ------------------------------------------------------------------------
- */
+/* ---- partition_data, show_partitions, undo_parent ---- */
 
 static int64
 pm_partition_data(Oid parent, int batch)
@@ -479,10 +470,7 @@ cognomega_undo_parent(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(n > 0);
 }
 
-/* ------------------------------------------------------------------------
- * partition_status
- * ------------------------------------------------------------------------
- */
+/* ---- partition_status ---- */
 
 /*
  * rows in the default partition, -1 when the caller may not read it (or
@@ -510,9 +498,9 @@ pm_count_default(const PmParent *pp)
 	if (!ConditionalLockRelationOid(pp->defpart, AccessShareLock))
 		return -2;
 	spi_exec(psprintf("SELECT pg_catalog.count(*) FROM %s%s",
-					 pp->defkind == RELKIND_RELATION ? "ONLY " : "",
-					 pm_qualified(get_namespace_name(get_rel_namespace(pp->defpart)),
-								  get_rel_name(pp->defpart))), false, SPI_OK_ANY);
+					  pp->defkind == RELKIND_RELATION ? "ONLY " : "",
+					  pm_qualified(get_namespace_name(get_rel_namespace(pp->defpart)),
+								   get_rel_name(pp->defpart))), false, SPI_OK_ANY);
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
@@ -690,11 +678,7 @@ partman_premade_ahead_at(Oid parent, const char *zone, TimestampTz at)
 	return ahead;
 }
 
-/* ------------------------------------------------------------------------
- * What the other capabilities read and write of part_config (partman.h);
- * SPI connected, as the current user
- * ------------------------------------------------------------------------
- */
+/* ---- part_config, for the other capabilities (partman.h) ---- */
 
 bool
 partman_is_managed(Oid parent)
@@ -729,8 +713,8 @@ partman_parents(void)
 }
 
 /*
- * The parents to maintain ($2 all: every one) and their names; Nine tenths
- * of the interval count as elapsed (see jobs.c).  Ordered by OID.
+ * The parents to maintain (all: every one) and their names, by OID; nine
+ * tenths of the interval count as elapsed (why: wk_pm_list_step in jobs.c).
  */
 List *
 partman_due_parents(int interval_s, bool all, List **names)

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * partman.h
- *		Partition management (DESIGN.md section 2): the API other
+ *		Partition management (docs/partman.md): the API other
  *		capabilities (the maintenance job of jobs.c, the stats job, setup)
  *		use.  Its internals are behind partman_int.h.
  *

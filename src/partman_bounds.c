@@ -42,10 +42,7 @@
 #include "compat.h"
 #include "partman_int.h"
 
-/* ------------------------------------------------------------------------
- * Intervals, keys and slots
- * ------------------------------------------------------------------------
- */
+/* ---- Intervals, keys and slots ---- */
 
 static void
 pm_interval_error(const char *detail)
@@ -248,10 +245,7 @@ pm_slot_start(const PmParent *pp, Timestamp local, int64 n)
 	return 0;					/* keep the compiler quiet */
 }
 
-/* ------------------------------------------------------------------------
- * Names and SQL text
- * ------------------------------------------------------------------------
- */
+/* ---- Names and SQL text ---- */
 
 char *
 pm_qualified(const char *nsp, const char *rel)

@@ -44,10 +44,7 @@
 #include "partman_int.h"
 #include "spi_util.h"
 
-/* ------------------------------------------------------------------------
- * The default partition
- * ------------------------------------------------------------------------
- */
+/* ---- The default partition ---- */
 
 /* Does the default partition hold any row (latest committed state)? */
 bool
@@ -188,28 +185,28 @@ pm_move_refusal(const PmParent *pp)
 	Datum		values[2] = {ObjectIdGetDatum(pp->relid), ObjectIdGetDatum(pp->defpart)};
 
 	spi_exec_args("SELECT c.conname::pg_catalog.text, c.conrelid::pg_catalog.regclass::pg_catalog.text"
-				 "  FROM pg_catalog.pg_constraint c"
-				 " WHERE c.contype OPERATOR(pg_catalog.=) 'f'"
-				 "   AND c.confrelid OPERATOR(pg_catalog.=) ANY (ARRAY[$1, $2]) LIMIT 1",
-				 2, types, values, NULL, false, SPI_OK_ANY);
+				  "  FROM pg_catalog.pg_constraint c"
+				  " WHERE c.contype OPERATOR(pg_catalog.=) 'f'"
+				  "   AND c.confrelid OPERATOR(pg_catalog.=) ANY (ARRAY[$1, $2]) LIMIT 1",
+				  2, types, values, NULL, false, SPI_OK_ANY);
 	if (SPI_processed > 0)
 		return psprintf("rows not moved out of the default partition: table \"%s\" is referenced by foreign key \"%s\" of table %s, whose referential actions a move would fire",
 						pp->relname,
 						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1),
 						SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
 	spi_exec_args("SELECT p.pubname::pg_catalog.text FROM pg_catalog.pg_publication p"
-				 " WHERE p.puballtables"
-				 "    OR EXISTS (SELECT FROM pg_catalog.pg_publication_rel r"
-				 "                WHERE r.prpubid OPERATOR(pg_catalog.=) p.oid"
-				 "                  AND (r.prrelid OPERATOR(pg_catalog.=) ANY (ARRAY[$1, $2])"
-				 "                       OR r.prrelid IN (SELECT a.relid FROM pg_catalog.pg_partition_ancestors($1) a)))"
-				 "    OR EXISTS (SELECT FROM pg_catalog.pg_publication_namespace n"
-				 "                 JOIN pg_catalog.pg_class k ON k.relnamespace OPERATOR(pg_catalog.=) n.pnnspid"
-				 "                WHERE n.pnpubid OPERATOR(pg_catalog.=) p.oid"
-				 "                  AND (k.oid OPERATOR(pg_catalog.=) ANY (ARRAY[$1, $2])"
-				 "                       OR k.oid IN (SELECT a.relid FROM pg_catalog.pg_partition_ancestors($1) a)))"
-				 " LIMIT 1",
-				 2, types, values, NULL, false, SPI_OK_ANY);
+				  " WHERE p.puballtables"
+				  "    OR EXISTS (SELECT FROM pg_catalog.pg_publication_rel r"
+				  "                WHERE r.prpubid OPERATOR(pg_catalog.=) p.oid"
+				  "                  AND (r.prrelid OPERATOR(pg_catalog.=) ANY (ARRAY[$1, $2])"
+				  "                       OR r.prrelid IN (SELECT a.relid FROM pg_catalog.pg_partition_ancestors($1) a)))"
+				  "    OR EXISTS (SELECT FROM pg_catalog.pg_publication_namespace n"
+				  "                 JOIN pg_catalog.pg_class k ON k.relnamespace OPERATOR(pg_catalog.=) n.pnnspid"
+				  "                WHERE n.pnpubid OPERATOR(pg_catalog.=) p.oid"
+				  "                  AND (k.oid OPERATOR(pg_catalog.=) ANY (ARRAY[$1, $2])"
+				  "                       OR k.oid IN (SELECT a.relid FROM pg_catalog.pg_partition_ancestors($1) a)))"
+				  " LIMIT 1",
+				  2, types, values, NULL, false, SPI_OK_ANY);
 	if (SPI_processed > 0)
 		return psprintf("rows not moved out of the default partition: table \"%s\" is in publication \"%s\", whose subscribers would see the rows deleted but not inserted",
 						pp->relname,
@@ -248,10 +245,7 @@ pm_move_rows(const PmParent *pp, const char *newrel, int64 lo, int64 hi, int bat
 	return total;
 }
 
-/* ------------------------------------------------------------------------
- * Creating, dropping, detaching partitions
- * ------------------------------------------------------------------------
- */
+/* ---- Creating, dropping, detaching partitions ---- */
 
 static void
 pm_note_partition(PmParent *pp, Oid relid, int64 lo, int64 hi)
@@ -295,8 +289,8 @@ pm_create_partition(PmParent *pp, int64 lo, int64 hi, bool rescue, int batch)
 	else
 	{
 		spi_exec(psprintf("CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
-						 "INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMPRESSION)%s",
-						 qname, qparent, tblspc), false, SPI_OK_ANY);
+						  "INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMPRESSION)%s",
+						  qname, qparent, tblspc), false, SPI_OK_ANY);
 		moved = pm_move_rows(pp, qname, lo, hi, batch);
 		spi_exec(psprintf("ALTER TABLE %s ATTACH PARTITION %s %s", qparent, qname, bounds), false, SPI_OK_ANY);
 	}

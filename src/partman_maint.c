@@ -77,16 +77,13 @@ pm_apply_retention(PmParent *pp, int64 cutoff, bool keep_table)
 			spi_exec(psprintf("ALTER TABLE %s DETACH PARTITION %s", qparent, q), false, SPI_OK_ANY);
 		else
 			spi_exec(psprintf("DROP %sTABLE %s",
-							 get_rel_relkind(r->relid) == RELKIND_FOREIGN_TABLE ? "FOREIGN " : "",
-							 q), false, SPI_OK_ANY);
+							  get_rel_relkind(r->relid) == RELKIND_FOREIGN_TABLE ? "FOREIGN " : "",
+							  q), false, SPI_OK_ANY);
 	}
 	pp->nparts = kept;
 }
 
-/* ------------------------------------------------------------------------
- * Maintaining one parent
- * ------------------------------------------------------------------------
- */
+/* ---- Maintaining one parent ---- */
 
 Timestamp
 pm_now_local(const PmParent *pp)
@@ -352,10 +349,7 @@ pm_maintain_guarded(const PmConfig *cfg, PmParent *pp, char **errmsg_out)
 	return false;
 }
 
-/* ------------------------------------------------------------------------
- * run_maintenance
- * ------------------------------------------------------------------------
- */
+/* ---- run_maintenance ---- */
 
 /* Maintain the given configs; SPI must be connected */
 void

@@ -63,17 +63,14 @@
 #include "partman_int.h"
 #include "spi_util.h"
 
-/* ------------------------------------------------------------------------
- * Reading a parent
- * ------------------------------------------------------------------------
- */
+/* ---- Reading a parent ---- */
 
 static void
-pm_not_supported(Relation rel, int code, const char *msg, const char *detail)
+pm_not_supported(Relation rel, int code, const char *what, const char *detail)
 {
 	ereport(ERROR,
 			(errcode(code),
-			 errmsg(msg, RelationGetRelationName(rel)),
+			 errmsg("table \"%s\" %s", RelationGetRelationName(rel), what),
 			 errdetail("%s", detail)));
 }
 
@@ -85,20 +82,20 @@ pm_check_key(Relation rel, PmParent *pp)
 
 	if (rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE)
 		pm_not_supported(rel, ERRCODE_WRONG_OBJECT_TYPE,
-						 "table \"%s\" is not partitioned",
+						 "is not partitioned",
 						 "cognomega manages RANGE-partitioned tables only.");
 	key = RelationGetPartitionKey(rel);
 	if (key->strategy != PARTITION_STRATEGY_RANGE)
 		pm_not_supported(rel, ERRCODE_WRONG_OBJECT_TYPE,
-						 "table \"%s\" is not partitioned by RANGE",
+						 "is not partitioned by RANGE",
 						 "cognomega manages RANGE-partitioned tables only; LIST and HASH partitioning have no time ranges to maintain.");
 	if (key->partnatts != 1)
 		pm_not_supported(rel, ERRCODE_FEATURE_NOT_SUPPORTED,
-						 "table \"%s\" has a multi-column partition key",
+						 "has a multi-column partition key",
 						 "cognomega manages tables partitioned on exactly one column.");
 	if (key->partattrs[0] == 0)
 		pm_not_supported(rel, ERRCODE_FEATURE_NOT_SUPPORTED,
-						 "table \"%s\" is partitioned on an expression",
+						 "is partitioned on an expression",
 						 "cognomega manages tables partitioned on a plain column.");
 	pp->keytype = key->parttypid[0];
 	pp->keytypmod = TupleDescAttr(RelationGetDescr(rel), key->partattrs[0] - 1)->atttypmod;
@@ -145,7 +142,7 @@ pm_check_not_temp(Relation rel)
 {
 	if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
 		pm_not_supported(rel, ERRCODE_FEATURE_NOT_SUPPORTED,
-						 "table \"%s\" is temporary",
+						 "is temporary",
 						 "Partitions are maintained from other sessions (the worker, a scheduler), which cannot reach a temporary table.");
 }
 
@@ -378,10 +375,7 @@ pm_not_managed(Oid parent)
 			 errhint("Register it with cognomega.create_parent().")));
 }
 
-/* ------------------------------------------------------------------------
- * Actions
- * ------------------------------------------------------------------------
- */
+/* ---- Actions ---- */
 
 /*
  * Record an action on partition relid, named as regclass would print it
@@ -398,10 +392,7 @@ pm_add_action(PmParent *pp, const char *action, Oid relid)
 	pp->actions = lappend(pp->actions, a);
 }
 
-/* ------------------------------------------------------------------------
- * part_config
- * ------------------------------------------------------------------------
- */
+/* ---- part_config ---- */
 
 static void
 pm_config_from_tuple(HeapTuple tup, TupleDesc desc, PmConfig *cfg)

@@ -2,7 +2,7 @@
  *
  * queries.c
  *		Joined query functions: user_with_apps, users_with_apps,
- *		agent_analytics and user_agents_overview (DESIGN.md section 3).
+ *		agent_analytics and user_agents_overview (docs/queries.md).
  *
  * Each function answers with one SQL query, run through SPI from a plan
  * prepared once per backend and kept (SPI_keepplan).  PostgreSQL's plan
@@ -145,10 +145,7 @@ typedef struct QryUserEntry
 	bool		resolved;		/* answered by the cache or the query */
 } QryUserEntry;
 
-/* ----------------------------------------------------------------
- *		plans
- * ----------------------------------------------------------------
- */
+/* ---- plans ---- */
 
 static void
 qry_forget_plans(void)
@@ -522,10 +519,7 @@ qry_plan(QryKind kind, Oid nsp)
 	return plan;
 }
 
-/* ----------------------------------------------------------------
- *		cache
- * ----------------------------------------------------------------
- */
+/* ---- cache ---- */
 
 /*
  * The OIDs of the tables a document reads (ERROR naming setup if one is
@@ -663,7 +657,7 @@ qry_text_copy(Datum d, MemoryContext cxt)
 #define QRY_MAX_AGENT_KEYS 64
 
 /*
- * The keys a document of kind for id reads (DESIGN.md section 4): the user
+ * The keys a document of kind for id reads (docs/cache.md): the user
  * (users.id) and his apps (generated_apps.user_id); his agents
  * (ai_agents.user_id) and the tasks of each agent listed
  * (ai_agent_tasks.agent_id); the agent's analytics rows.  The cache depends
@@ -741,10 +735,7 @@ qry_store(const char *key, text *doc, QryKind kind, const pg_uuid_t *id,
 							keys, nkeys, fence);
 }
 
-/* ----------------------------------------------------------------
- *		single documents
- * ----------------------------------------------------------------
- */
+/* ---- single documents ---- */
 
 /* run a one-document query; the result is copied to the caller's context */
 static text *
@@ -846,10 +837,7 @@ qry_result(FunctionCallInfo fcinfo, text *doc, bool as_jsonb)
 	PG_RETURN_TEXT_P(doc);
 }
 
-/* ----------------------------------------------------------------
- *		users_with_apps: many documents, one query for the misses
- * ----------------------------------------------------------------
- */
+/* ---- users_with_apps: many documents, one query for the misses ---- */
 
 /*
  * The distinct non-null ids of the array in first-seen order (*order), and
@@ -1015,10 +1003,7 @@ qry_users_with_apps(ArrayType *ids, ReturnSetInfo *rsinfo)
 	}
 }
 
-/* ----------------------------------------------------------------
- *		SQL-callable functions
- * ----------------------------------------------------------------
- */
+/* ---- SQL-callable functions ---- */
 
 /*
  * The symbols without "_json" are those of the 0.1 and 0.2 definitions

@@ -587,7 +587,7 @@ setup_create_indexes(SetupOut *out)
 	}
 }
 
-/* the platform's key columns (DESIGN.md section 4, key-level invalidation) */
+/* the platform's key columns (docs/cache.md, key-level invalidation) */
 static const struct
 {
 	const char *table;

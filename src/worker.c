@@ -147,10 +147,8 @@ static bool wk_role_reported = false;
 PGDLLEXPORT void cognomega_launcher_main(Datum main_arg);
 PGDLLEXPORT void cognomega_worker_main(Datum main_arg);
 
-/* ----------------------------------------------------------------
- * Shared memory
- * ----------------------------------------------------------------
- */
+/* ---- Settings and shared memory ---- */
+
 /* the launcher's settings, from _PG_init */
 void
 worker_init(void)
@@ -410,10 +408,8 @@ wk_job_read(int slotno, WkJobKind job, TimestampTz *last_start, int *failures)
 	LWLockRelease(wk_shared->lock);
 }
 
-/* ----------------------------------------------------------------
- * cognomega.job_status
- * ----------------------------------------------------------------
- */
+/* ---- cognomega.job_status ---- */
+
 static Datum
 wk_text_or_null(const char *s, bool *isnull)
 {
@@ -490,10 +486,8 @@ cognomega_job_status(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* ----------------------------------------------------------------
- * Registration
- * ----------------------------------------------------------------
- */
+/* ---- Registration ---- */
+
 static void
 wk_fill_worker(BackgroundWorker *w, const char *function)
 {
@@ -517,10 +511,7 @@ worker_register_launcher(void)
 	RegisterBackgroundWorker(&w);
 }
 
-/* ----------------------------------------------------------------
- * Launcher
- * ----------------------------------------------------------------
- */
+/* ---- Launcher ---- */
 
 /* on exit, forget being the launcher (workers check nothing of it) */
 static void
@@ -931,10 +922,8 @@ cognomega_launcher_main(Datum main_arg)
 	}
 }
 
-/* ----------------------------------------------------------------
- * Database worker
- * ----------------------------------------------------------------
- */
+/* ---- Database worker ---- */
+
 static int	wk_my_slot = -1;
 
 /* set (in a signal handler) when the worker stops itself over a parent */
@@ -1119,7 +1108,9 @@ wk_worker_loop(void)
 			ProcessConfigFile(PGC_SIGHUP);
 			wk_reschedule(due, GetCurrentTimestamp());
 		}
+		/* what a run allocates outside its transactions lives one iteration */
 		MemoryContextReset(loopcxt);
+		MemoryContextSwitchTo(loopcxt);
 		now = GetCurrentTimestamp();
 		wake = TimestampTzPlusMilliseconds(now, WK_MAX_SLEEP_MS);
 		for (j = 0; j < WK_NUM_JOBS; j++)
