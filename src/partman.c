@@ -118,12 +118,15 @@ pm_check_create_args(const PmConfig *cfg)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("retention must be greater than zero")));
+	/*
+	 * now - retention must stay well inside timestamp's range (it starts in
+	 * 4714 BC), or every run of the parent would fail computing its cutoff.
+	 */
 	if (cfg->has_retention &&
-		(double) cfg->retention.month * 31 + cfg->retention.day +
-		(double) cfg->retention.time / USECS_PER_DAY > 10000.0 * 366)
+		pm_interval_days(&cfg->retention) > PM_MAX_RETENTION_DAYS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("retention must be at most 10000 years"),
+				 errmsg("retention must be at most 5000 years"),
 				 errdetail("Partitions are kept for the retention interval before now; a longer one reaches past the range of timestamp.")));
 	/* validates the zone name (22023 when unknown) */
 	(void) DirectFunctionCall2(timestamptz_zone, CStringGetTextDatum(cfg->zone),
@@ -187,8 +190,7 @@ pm_create_initial(PmParent *pp, const PmConfig *cfg, bool has_start, TimestampTz
 
 	if (has_start)
 		start_local = pp->keytype == TIMESTAMPTZOID ? pm_to_local(pp, start_at) :
-			DatumGetTimestamp(DirectFunctionCall2(timestamptz_zone, pp->zone,
-												  TimestampTzGetDatum(start_at)));
+			pm_zone_local(pp, start_at);
 	lo = pm_to_raw(pp, pm_slot_start(pp, start_local, 0));
 	if (rescue && (why = pm_move_refusal(pp)) != NULL)
 	{
@@ -528,6 +530,25 @@ pm_attention_last_error(StringInfo buf, const PmConfig *cfg, Oid owner)
 		pm_attention(buf, "last maintenance failed");
 }
 
+/*
+ * premade_ahead as of 'at': the partitions starting after 'at' and before
+ * the end of the premade window seen from 'at', so partitions made far
+ * ahead for stray rows do not hide a missing one.
+ */
+static int
+pm_count_ahead(PmParent *pp, const PmConfig *cfg, TimestampTz at)
+{
+	int64		end;
+	int			ahead = 0;
+	int			i;
+
+	pm_classify_interval(&cfg->interval, pp->keytype, &pp->unit, &pp->step);
+	end = pm_premake_end(pp, cfg->premake, pm_zone_local(pp, at));
+	for (i = 0; i < pp->nparts; i++)
+		ahead += pp->parts[i].lo < end && pm_raw_to_tstz(pp, pp->parts[i].lo) > at;
+	return ahead;
+}
+
 /* one row of partition_status for a parent that exists */
 static void
 pm_status_row(const PmConfig *cfg, PmParent *pp, Datum *values, bool *nulls)
@@ -535,17 +556,14 @@ pm_status_row(const PmConfig *cfg, PmParent *pp, Datum *values, bool *nulls)
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	int64		cutoff = pm_retention_cutoff(pp, cfg);
 	int64		nrows = pm_count_default(pp);
-	int			ahead = 0,
+	int			ahead = pm_count_ahead(pp, cfg, now),
 				past = 0,
 				i;
 	StringInfoData att;
 
 	initStringInfo(&att);
 	for (i = 0; i < pp->nparts; i++)
-	{
-		ahead += pm_raw_to_tstz(pp, pp->parts[i].lo) > now;
 		past += pm_past_retention(&pp->parts[i], cutoff);
-	}
 	values[1] = Int32GetDatum(pp->nparts);
 	nulls[1] = nulls[5] = false;
 	nulls[2] = nulls[3] = pp->nparts == 0;
@@ -654,8 +672,8 @@ cognomega_partition_status_rows(PG_FUNCTION_ARGS)
 }
 
 /*
- * premade_ahead as it was at 'at': the range partitions of parent starting
- * after it (partition_status counts those starting after now).  -1 when
+ * premade_ahead as it was at 'at' (see pm_count_ahead; partition_status
+ * counts as of now).  -1 when
  * the parent no longer exists.  Reads the bounds under AccessShareLock; no
  * privilege on the parent is needed (pg_class shows them to everyone).
  */
@@ -663,9 +681,10 @@ int
 partman_premade_ahead_at(Oid parent, const char *zone, TimestampTz at)
 {
 	PmParent	pp;
-	int			ahead = 0;
-	int			i;
+	PmConfig   *cfg = pm_load_config(parent);
 
+	if (cfg == NULL)
+		return -1;
 	switch (pm_try_open_parent(parent, zone, &pp))
 	{
 		case 0:
@@ -673,9 +692,7 @@ partman_premade_ahead_at(Oid parent, const char *zone, TimestampTz at)
 		case -1:
 			return INT_MAX;		/* maintenance holds it: not judged now */
 	}
-	for (i = 0; i < pp.nparts; i++)
-		ahead += pm_raw_to_tstz(&pp, pp.parts[i].lo) > at;
-	return ahead;
+	return pm_count_ahead(&pp, cfg, at);
 }
 
 /* ---- part_config, for the other capabilities (partman.h) ---- */

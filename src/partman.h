@@ -16,11 +16,13 @@
 #include "nodes/pg_list.h"
 
 /*
- * How many range partitions of parent start after 'at': premade_ahead of
- * partition_status as it was at that time, with today's partitions.  -1 when
- * the parent no longer exists, INT_MAX when its lock is held (maintenance
- * at work: never waited for).  zone is part_config.time_zone.  Takes
- * AccessShareLock on the parent if free; needs no privilege on it; no SPI.
+ * How many range partitions of parent start after 'at' within the premade
+ * window seen from 'at': premade_ahead of partition_status as it was at
+ * that time, with today's partitions.  -1 when the parent no longer exists
+ * or is not managed, INT_MAX when its lock is held (maintenance at work:
+ * never waited for).  zone is part_config.time_zone.  Takes AccessShareLock
+ * on the parent if free; needs no privilege on it; SPI connected (reads
+ * part_config).
  */
 extern int	partman_premade_ahead_at(Oid parent, const char *zone, TimestampTz at);
 

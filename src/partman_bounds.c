@@ -37,6 +37,7 @@
 #include "utils/datetime.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 
 #include "cognomega.h"
 #include "compat.h"
@@ -127,8 +128,71 @@ pm_to_local(const PmParent *pp, int64 raw)
 	}
 	if (pp->keytype == TIMESTAMPOID)
 		return raw;
-	return DatumGetTimestamp(DirectFunctionCall2(timestamptz_zone, pp->zone,
-												 TimestampTzGetDatum(raw)));
+	return pm_zone_local(pp, raw);
+}
+
+/*
+ * The parent's zone as a zone, never as an abbreviation: the SQL operator
+ * AT TIME ZONE looks a name up in the session's timezone_abbreviations
+ * first, and 'EST' or 'CET' are both (EST is -05 or, under the Australia
+ * set, +10; the abbreviation CET has no summer time).  create_parent
+ * refuses a name that is only an abbreviation.
+ */
+static pg_tz *
+pm_zone(const PmParent *pp)
+{
+	char	   *name = TextDatumGetCString(pp->zone);
+	pg_tz	   *tz = pg_tzset(name);
+
+	if (tz == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time zone \"%s\" not recognized", name)));
+	return tz;
+}
+
+static void
+pm_zone_out_of_range(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+			 errmsg("timestamp out of range")));
+}
+
+/* t AT TIME ZONE the parent's zone: the wall clock there */
+Timestamp
+pm_zone_local(const PmParent *pp, TimestampTz t)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tz;
+	Timestamp	result;
+
+	if (TIMESTAMP_NOT_FINITE(t))
+		return t;
+	if (timestamp2tm(t, &tz, &tm, &fsec, NULL, pm_zone(pp)) != 0 ||
+		tm2timestamp(&tm, fsec, NULL, &result) != 0 || !IS_VALID_TIMESTAMP(result))
+		pm_zone_out_of_range();
+	return result;
+}
+
+/* the wall clock t of the parent's zone as a timestamptz */
+TimestampTz
+pm_zone_utc(const PmParent *pp, Timestamp t)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tz;
+	TimestampTz result;
+
+	if (TIMESTAMP_NOT_FINITE(t))
+		return t;
+	if (timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) != 0)
+		pm_zone_out_of_range();
+	tz = DetermineTimeZoneOffset(&tm, pm_zone(pp));
+	if (tm2timestamp(&tm, fsec, &tz, &result) != 0 || !IS_VALID_TIMESTAMP(result))
+		pm_zone_out_of_range();
+	return result;
 }
 
 /* wall clock of the parent's fixed zone -> raw key value */
@@ -145,8 +209,7 @@ pm_to_raw(const PmParent *pp, Timestamp local)
 	}
 	if (pp->keytype == TIMESTAMPOID)
 		return local;
-	return DatumGetTimestampTz(DirectFunctionCall2(timestamp_zone, pp->zone,
-												   TimestampGetDatum(local)));
+	return pm_zone_utc(pp, local);
 }
 
 /* raw key value -> timestamptz for display (timestamp/date in the fixed zone) */
@@ -166,8 +229,7 @@ pm_raw_to_tstz(const PmParent *pp, int64 raw)
 		return DT_NOBEGIN;
 	if (pp->keytype == DATEOID && raw >= END_TIMESTAMP / USECS_PER_DAY - 2)
 		return DT_NOEND;
-	return DatumGetTimestampTz(DirectFunctionCall2(timestamp_zone, pp->zone,
-												   TimestampGetDatum(pm_to_local(pp, raw))));
+	return pm_zone_utc(pp, pm_to_local(pp, raw));
 }
 
 static int64

@@ -120,7 +120,19 @@ typedef struct PmRunResult
 extern void	pm_classify_interval(const Interval *iv, Oid keytype, PmUnit *unit, int64 *step);
 extern int64	pm_raw_from_datum(Oid keytype, Datum d);
 extern Datum	pm_datum_from_raw(Oid keytype, int64 raw);
+/* retention's limit: now - retention stays inside timestamp's range (4714 BC) */
+#define PM_MAX_RETENTION_DAYS	(5000.0 * 365.25 + 1)
+
+/* an interval's length in days, months counted as 30.4375 days */
+static inline double
+pm_interval_days(const Interval *iv)
+{
+	return iv->month * 30.4375 + iv->day + (double) iv->time / USECS_PER_DAY;
+}
+
 extern Timestamp	pm_to_local(const PmParent *pp, int64 raw);
+extern Timestamp pm_zone_local(const PmParent *pp, TimestampTz t);
+extern TimestampTz pm_zone_utc(const PmParent *pp, Timestamp t);
 extern int64	pm_to_raw(const PmParent *pp, Timestamp local);
 extern TimestampTz	pm_raw_to_tstz(const PmParent *pp, int64 raw);
 extern Timestamp	pm_slot_start(const PmParent *pp, Timestamp local, int64 n);

@@ -92,8 +92,7 @@ pm_now_local(const PmParent *pp)
 
 	if (pp->keytype == TIMESTAMPTZOID)
 		return pm_to_local(pp, now);
-	return DatumGetTimestamp(DirectFunctionCall2(timestamptz_zone, pp->zone,
-												 TimestampTzGetDatum(now)));
+	return pm_zone_local(pp, now);
 }
 
 /* raw end of the premade window: the current slot and premake more */
@@ -109,6 +108,9 @@ pm_retention_cutoff(const PmParent *pp, const PmConfig *cfg)
 	Timestamp	c;
 
 	if (!cfg->has_retention)
+		return PM_RAW_MIN;
+	/* past the limit create_parent enforces (a row written by hand): nothing is that old */
+	if (pm_interval_days(&cfg->retention) > PM_MAX_RETENTION_DAYS)
 		return PM_RAW_MIN;
 	c = DatumGetTimestamp(DirectFunctionCall2(timestamp_mi_interval,
 											  TimestampGetDatum(pm_now_local(pp)),
