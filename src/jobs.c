@@ -38,6 +38,7 @@
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
@@ -632,10 +633,34 @@ wk_job_by_name(const char *name)
 	return WK_NUM_JOBS;			/* keep compiler quiet */
 }
 
+/* the job this session is running through run_job (slot -1: none) */
+static int	wk_session_slot = -1;
+static WkJobKind wk_session_job;
+
+/*
+ * A session terminated inside run_job (a FATAL: PG_CATCH does not run)
+ * must not leave the job shown "running" in job_status: end it at exit.
+ */
+static void
+wk_run_job_exit(int code, Datum arg)
+{
+	WkResult	res = {0};
+	char		summary[64];
+
+	if (wk_session_slot < 0)
+		return;
+	snprintf(summary, sizeof(summary), "%s: failed", wk_job_names[wk_session_job]);
+	res.error = "the session running the job ended";
+	res.summary = summary;
+	wk_status_end(wk_session_slot, wk_session_job, &res, 0);
+	wk_session_slot = -1;
+}
+
 /* run a job in the calling session, recording it in job_status */
 static char *
 wk_run_job_internal(WkJobKind job)
 {
+	static bool exit_registered = false;
 	MemoryContext cxt = CurrentMemoryContext;
 	WkResult	res = {0};
 	volatile int slotno = -1;
@@ -650,7 +675,14 @@ wk_run_job_internal(WkJobKind job)
 		slotno = wk_slot_for_database(MyDatabaseId, get_database_name(MyDatabaseId));
 	res.cxt = cxt;
 	start = GetCurrentTimestamp();
+	if (!exit_registered)
+	{
+		before_shmem_exit(wk_run_job_exit, (Datum) 0);
+		exit_registered = true;
+	}
 	wk_status_begin(slotno, job, start);
+	wk_session_slot = slotno;
+	wk_session_job = job;
 	PG_TRY();
 	{
 		wk_job_run(job, WK_MODE_SESSION, &res);
@@ -664,10 +696,12 @@ wk_run_job_internal(WkJobKind job)
 		edata = CopyErrorData();
 		res.error = edata->message;
 		res.summary = psprintf("%s: failed", wk_job_names[job]);
+		wk_session_slot = -1;
 		wk_status_end(slotno, job, &res, 0);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	wk_session_slot = -1;
 	wk_status_end(slotno, job, &res, 0);
 	return res.summary;
 }
