@@ -35,6 +35,7 @@
 #include "stats.h"
 #include "sysinfo.h"
 #include "invalidate.h"
+#include "replica.h"
 
 PG_MODULE_MAGIC;
 
@@ -81,6 +82,8 @@ _PG_init(void)
 {
 	cognomega_is_preloaded = process_shared_preload_libraries_in_progress;
 
+	/* before cognomega_define_gucs() reserves the prefix */
+	replica_init();
 	cognomega_define_gucs();
 	invalidate_init();
 
