@@ -8,6 +8,7 @@
  *		partman.c		partition management
  *		cache.c			shared-memory result cache
  *		invalidate.c	write tracking and commit-time invalidation
+ *		replica.c		the cache on hot standbys (a WAL resource manager)
  *		queries.c		joined query functions
  *		worker.c		launcher and per-database job workers
  *		stats.c			statistics history and alerts

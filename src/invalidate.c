@@ -93,6 +93,11 @@
  * role could wipe the database's entries with an empty prepared
  * transaction).  A restart forgets the records: the epoch again.
  *
+ * Hot standbys (replica.c): with cognomega.replica_invalidation on, the
+ * write set is also logged in WAL at PRE_COMMIT (after the pending counts
+ * are taken) and at PRE_PREPARE; a standby's replay holds and bumps the same
+ * slots through inval_hold_slot / inval_bump_slots / inval_release_slot.
+ *
  * Locking contract: no locks.  Slots are pg_atomic variables; the write set
  * is backend-local.  Catalog lookups (partition root) happen only when a
  * write is recorded or an entry stored, never on the hit path.
