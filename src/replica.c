@@ -287,7 +287,6 @@ replica_log_off(void)
 {
 	char		zero = 0;
 	XLogRecPtr	lsn;
-
 	bool		mine = false;
 
 	if (pg_atomic_read_u32(&replica_shared->off_logged) != 0)
