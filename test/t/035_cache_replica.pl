@@ -273,7 +273,7 @@ $bare->append_conf('postgresql.conf', "shared_preload_libraries = ''");
 $bare->start(fail_ok => 1);
 $primary->safe_psql('postgres', q{UPDATE users SET is_active = true WHERE id = tap_uid(10)});
 $bare->wait_for_log(qr/FATAL: .*resource manager with ID $rm_id not registered/);
-ok($bare->log_contains(qr/HINT: .*Include the extension module that implements this resource manager in shared_preload_libraries/),
+ok($bare->log_contains(qr/HINT: .*Include the extension module that implements this resource manager in "?shared_preload_libraries/),
 	'a standby without the library stops with a hint');
 $bare->stop('immediate', fail_ok => 1);
 
