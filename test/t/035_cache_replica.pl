@@ -180,6 +180,44 @@ INSERT INTO users (id, email, subscription_tier)
 	SELECT tap_uid(n), 'u' || n || '@x', 't0' FROM generate_series(1, 40) n;
 });
 
+# a standby with the setting off still replays the records, and bypasses
+my $off = PostgreSQL::Test::Cluster->new('replica_off');
+$off->init_from_backup($primary, 'during_writes', has_streaming => 1);
+$off->append_conf('postgresql.conf', 'cognomega.replica_invalidation = off');
+$off->start;
+$primary->safe_psql('postgres', q{UPDATE users SET subscription_tier = 'off1' WHERE id = tap_uid(12)});
+$primary->wait_for_catchup($off);
+($v, $hits) = read_twice($off, 12);
+is($v, 'off1', 'standby with the setting off: replays');
+is(join('|', stats($off)), '0|0|0', 'standby with the setting off: bypasses its cache');
+$off->stop;
+
+# another cognomega.cache_key_slots: each replayed write stands for the
+# whole database (the slots cannot be mapped)
+my $slots = PostgreSQL::Test::Cluster->new('replica_slots');
+$slots->init_from_backup($primary, 'during_writes', has_streaming => 1);
+$slots->append_conf('postgresql.conf', 'cognomega.cache_key_slots = 1024');
+$slots->start;
+$primary->safe_psql('postgres', q{UPDATE users SET is_active = true WHERE id = tap_uid(14)});
+$primary->wait_for_catchup($slots);
+$primary->wait_for_catchup($standby);
+for my $node ($slots, $standby)
+{
+	read_twice($node, 12);
+	($v, $hits) = read_twice($node, 12);
+	is($hits, 2, 'node ' . $node->name . ': served before the write');
+}
+$primary->safe_psql('postgres', q{UPDATE users SET subscription_tier = 'slots' WHERE id = tap_uid(13)});
+$primary->wait_for_catchup($slots);
+$primary->wait_for_catchup($standby);
+($v, $hits) = read_twice($standby, 12);
+is($hits, 2, 'same slot count: a write to another key leaves the entry');
+($v, $hits) = read_twice($slots, 12);
+is($hits, 0, 'another slot count: a write to another key invalidates the database');
+($v, $hits) = read_twice($slots, 13);
+is($v, 'slots', 'another slot count: replayed value');
+$slots->stop;
+
 # ---- 2PC: prepared on the primary, then committed
 $primary->wait_for_catchup($standby);
 read_twice($standby, 3);
