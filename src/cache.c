@@ -97,6 +97,7 @@
 #include "cognomega.h"
 #include "cache.h"
 #include "invalidate.h"
+#include "replica.h"
 
 /* settings (cache_init) */
 static int	cognomega_cache_size_kb = 64 * 1024;
@@ -344,10 +345,12 @@ cache_shmem_startup(void)
 
 /* ---- small helpers ---- */
 
+/* in recovery only on a standby that may serve (replica.c) */
 bool
 cache_attached(void)
 {
-	return cache_shared != NULL && !RecoveryInProgress();
+	return cache_shared != NULL &&
+		(!RecoveryInProgress() || replica_serving());
 }
 
 int
@@ -395,6 +398,7 @@ cache_snapshot_foreign(void)
 TimestampTz
 cache_xact_fence(void)
 {
+	replica_sweep();			/* a standby's miss path: see replica.c */
 	return cache_snapshot_foreign() ? 0 : GetCurrentTransactionStartTimestamp();
 }
 
@@ -403,6 +407,7 @@ cache_fence(void)
 {
 	if (IsolationUsesXactSnapshot())
 		return cache_xact_fence();
+	replica_sweep();
 	/*
 	 * The statement start precedes every snapshot of the statement, however
 	 * the caller computes; inval_fence() publishes a reading in the shared

@@ -38,7 +38,8 @@ extern void cache_shmem_startup(void);
 
 extern int	cache_output_settings(char *buf, size_t size);
 
-/* preloaded, shared memory attached, cognomega.cache_enabled, not in recovery */
+/* preloaded, shared memory attached, cognomega.cache_enabled, and not in
+ * recovery unless this standby may serve (replica.c) */
 extern bool cache_usable(void);
 
 /*
@@ -145,7 +146,7 @@ extern int	cache_read_role_stats(CacheRoleStats *out, int max);
 #define CACHE_KIND_API		'D'	/* json text ('C' held jsonb before 0.3) */
 #define CACHE_KIND_QUERY	'R'	/* json text ('Q' held jsonb before 0.3) */
 
-extern bool cache_attached(void);	/* preloaded and not in recovery */
+extern bool cache_attached(void);	/* preloaded; in recovery: replica_serving() */
 extern int64 cache_ttl_ms(int64 ttl_ms);
 extern struct varlena *cache_lookup_kind(char kind, const char *text,
 										 uint32 textlen, Oid **relids,

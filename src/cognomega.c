@@ -10,6 +10,7 @@
  *		partman.c		partition management (partman_*.c, partman_int.h)
  *		cache.c			shared-memory result cache
  *		invalidate.c	write tracking and commit-time invalidation
+ *		replica.c		the cache on hot standbys (a WAL resource manager)
  *		queries.c		joined query functions
  *		worker.c		launcher and per-database job workers
  *		stats.c			statistics history and alerts
@@ -39,6 +40,7 @@
 #include "stats.h"
 #include "sysinfo.h"
 #include "worker.h"
+#include "replica.h"
 
 PG_MODULE_MAGIC;
 
@@ -70,6 +72,7 @@ _PG_init(void)
 	 * Each capability defines its settings (those fixed at server start only
 	 * while preloading) and, preloaded, its callbacks.
 	 */
+	replica_init();
 	cache_init();
 	invalidate_init();
 	worker_init();

@@ -93,6 +93,11 @@
  * role could wipe the database's entries with an empty prepared
  * transaction).  A restart forgets the records: the epoch again.
  *
+ * Hot standbys (replica.c): with cognomega.replica_invalidation on, the
+ * write set is also logged in WAL at PRE_COMMIT (after the pending counts
+ * are taken) and at PRE_PREPARE; a standby's replay holds and bumps the same
+ * slots through inval_hold_slot / inval_bump_slots / inval_release_slot.
+ *
  * Locking contract: no locks.  Slots are pg_atomic variables; the write set
  * is backend-local.  Catalog lookups (partition root) happen only when a
  * write is recorded or an entry stored, never on the hit path.
@@ -164,6 +169,7 @@
 
 #include "cognomega.h"
 #include "invalidate.h"
+#include "replica.h"
 #include "spi_util.h"
 
 /* settings (invalidate_init) */
@@ -504,6 +510,48 @@ void
 inval_bump_global(void)
 {
 	inval_bump_slot(INVAL_GLOBAL_SLOT);
+}
+
+/* ---- for replica.c: the slots of a standby ---- */
+
+uint32
+inval_nslots(void)
+{
+	return INVAL_NSLOTS;
+}
+
+uint32
+inval_global_slot(void)
+{
+	return INVAL_GLOBAL_SLOT;
+}
+
+uint32
+inval_db_epoch_slot_of(Oid dbid)
+{
+	return inval_slot_of(dbid, InvalidOid);
+}
+
+void
+inval_hold_slot(uint32 slot)
+{
+	pg_atomic_fetch_add_u32(&inval_shared->slots[slot].pending, 1);
+}
+
+void
+inval_release_slot(uint32 slot)
+{
+	pg_atomic_fetch_sub_u32(&inval_shared->slots[slot].pending, 1);
+}
+
+/* one clock bump raised on every slot (a commit becoming visible) */
+void
+inval_bump_slots(const uint32 *slots, int nslots)
+{
+	uint64		g = inval_clock_bump();
+
+	for (int i = 0; i < nslots; i++)
+		inval_raise_generation(slots[i], g);
 }
 
 /* ---- the write set ---- */
@@ -1675,6 +1723,8 @@ inval_xact_callback(XactEvent event, void *arg)
 				inval_note_slot(inval_db_epoch_slot());
 			inval_recheck_keyed();
 			inval_take_pending();
+			/* then the record standbys replay before the commit's */
+			replica_log_writes(inval_writes, inval_nwrites, false);
 			break;
 		case XACT_EVENT_COMMIT:
 			inval_drop_pending(true);
@@ -1683,6 +1733,17 @@ inval_xact_callback(XactEvent event, void *arg)
 			/* an older record under this GID is not this transaction's */
 			if (inval_prepare_gid[0] != '\0')
 				(void) inval_clean_2pc_take(inval_prepare_gid);
+			/*
+			 * Standbys learn the write set now (the primary forgets it and
+			 * bumps the epoch at COMMIT PREPARED): complete it as at
+			 * PRE_COMMIT first.  A PREPARE with no write set is a clean
+			 * prepare here as well.
+			 */
+			if (IsLogicalWorker() &&
+				TransactionIdIsValid(GetTopTransactionIdIfAny()))
+				inval_note_slot(inval_db_epoch_slot());
+			inval_recheck_keyed();
+			replica_log_writes(inval_writes, inval_nwrites, true);
 			break;
 		case XACT_EVENT_PREPARE:
 			/*

@@ -74,6 +74,18 @@ extern bool inval_written_by_me(const uint32 *slots, int nslots);
 extern void inval_bump_slot(uint32 slot);
 extern void inval_bump_global(void);
 
+/*
+ * For replica.c: a standby holds (pending) and bumps the slots a replayed
+ * transaction wrote, as a primary's committing backend does.  Slot numbers
+ * depend on cognomega.cache_key_slots (inval_nslots()).
+ */
+extern uint32 inval_nslots(void);
+extern uint32 inval_global_slot(void);
+extern uint32 inval_db_epoch_slot_of(Oid dbid);
+extern void inval_hold_slot(uint32 slot);
+extern void inval_release_slot(uint32 slot);
+extern void inval_bump_slots(const uint32 *slots, int nslots);
+
 /* hook bodies, chained from cognomega.c */
 extern void invalidate_executor_start(QueryDesc *queryDesc, int eflags);
 extern bool invalidate_utility_begin(PlannedStmt *pstmt);
