@@ -277,29 +277,43 @@ qry_schema_name(Oid nsp)
  * sorted) only for jsonb's output to print it again.
  */
 
-/* FROM clause giving, for each user u, r = (user, apps) */
+/*
+ * The apps of user u, newest first.  same_as: an expression u.id equals
+ * ("$1" for one user), repeated on the apps so that Citus (docs/scale-out.md)
+ * sees both tables fixed to the same distribution value and routes the
+ * whole query to one node; the planner here takes it as the redundant
+ * condition it is.
+ */
 static char *
-qry_user_doc_from(const char *s)
+qry_user_apps(const char *s, const char *same_as)
 {
-	return psprintf("FROM %s.users u CROSS JOIN LATERAL (SELECT u AS \"user\", "
-					"ARRAY(SELECT x FROM (SELECT a.id, a.title, a.status, a.created_at "
-					"FROM %s.generated_apps a WHERE a.user_id" QRY_EQ "u.id "
-					"ORDER BY a.created_at DESC NULLS LAST, a.id) x) AS apps) r",
-					s, s);
+	return psprintf("ARRAY(SELECT x FROM (SELECT a.id, a.title, a.status, a.created_at "
+					"FROM %s.generated_apps a WHERE a.user_id" QRY_EQ "u.id%s%s "
+					"ORDER BY a.created_at DESC NULLS LAST, a.id) x)",
+					s, same_as ? " AND a.user_id" QRY_EQ : "", same_as ? same_as : "");
 }
 
 static char *
 qry_sql_user_with_apps(const char *s)
 {
-	return psprintf("SELECT pg_catalog.to_json(r) %s WHERE u.id" QRY_EQ "$1",
-					qry_user_doc_from(s));
+	return psprintf("SELECT pg_catalog.to_json(r) FROM %s.users u "
+					"CROSS JOIN LATERAL (SELECT u AS \"user\", %s AS apps) r "
+					"WHERE u.id" QRY_EQ "$1",
+					s, qry_user_apps(s, "$1"));
 }
 
+/*
+ * The documents built over a subquery that reads the tables (a correlated
+ * subquery beside a FROM-less one is what Citus cannot push down to the
+ * shards), r = (user, apps) made from its row.
+ */
 static char *
 qry_sql_users_with_apps(const char *s)
 {
-	return psprintf("SELECT u.id, pg_catalog.to_json(r) %s WHERE u.id" QRY_EQ "ANY ($1)",
-					qry_user_doc_from(s));
+	return psprintf("SELECT d.id, pg_catalog.to_json(r) FROM (SELECT u.id, u AS \"user\", "
+					"%s AS apps FROM %s.users u WHERE u.id" QRY_EQ "ANY ($1)) d "
+					"CROSS JOIN LATERAL (SELECT d.\"user\", d.apps) r",
+					qry_user_apps(s, NULL), s);
 }
 
 static char *
@@ -314,7 +328,8 @@ qry_sql_user_agents_overview(const char *s)
 					"pg_catalog.count(*) FILTER (WHERE t.status" QRY_EQ "'in_progress') AS in_progress "
 					"FROM %s.ai_agent_tasks t WHERE t.agent_id" QRY_EQ "g.id "
 					"AND t.status" QRY_EQ "ANY ('{pending,in_progress}'::pg_catalog.text[])) c "
-					"WHERE g.user_id" QRY_EQ "u.id AND g.status" QRY_EQ "'active' "
+					"WHERE g.user_id" QRY_EQ "u.id AND g.user_id" QRY_EQ "$1 "
+					"AND g.status" QRY_EQ "'active' "
 					"ORDER BY g.created_at DESC NULLS LAST, g.id) x) AS agents) r "
 					"WHERE u.id" QRY_EQ "$1", s, s, s);
 }
@@ -579,7 +594,8 @@ qry_output_keyed(QryKind kind, const Oid *deps)
  * Whether this call may use the cache: the cache is usable and the caller
  * may SELECT every table the document reads (table-level privilege; a
  * caller with only column privileges is answered uncached, and SPI checks
- * exactly what the query reads).
+ * exactly what the query reads), none of them a Citus table (whose writes
+ * this node does not all see: docs/cache.md).
  */
 static bool
 qry_cache_ok(QryKind kind, const Oid *deps)
@@ -589,7 +605,8 @@ qry_cache_ok(QryKind kind, const Oid *deps)
 	if (!cache_usable())
 		return false;
 	for (int i = 0; i < qry_defs[kind].ndeps; i++)
-		if (pg_class_aclcheck(deps[i], role, ACL_SELECT) != ACLCHECK_OK)
+		if (pg_class_aclcheck(deps[i], role, ACL_SELECT) != ACLCHECK_OK ||
+			cache_citus_relation(deps[i]))
 			return false;
 	return qry_output_keyed(kind, deps);
 }
