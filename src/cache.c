@@ -68,6 +68,7 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/xact.h"
@@ -95,6 +96,7 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/pg_locale.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -918,11 +920,19 @@ cache_get_internal(const char *key)
  * relcache invalidation (Citus invalidates a table's relcache entry when
  * it distributes or undistributes it).
  */
+/*
+ * Set by the query functions around their store, after qry_citus_local
+ * found every shard the document read on this node: then a Citus table
+ * (never a shard named directly) may back the entry.
+ */
+bool		cache_citus_local_checked = false;
+
 #define CACHE_CITUS_MEMO 64
 static struct
 {
 	Oid			relid;
 	bool		citus;
+	Oid			logical;		/* the table relid is a shard of, or Invalid */
 }			cache_citus_memo[CACHE_CITUS_MEMO];
 static int	cache_citus_nmemo = 0;
 static bool cache_citus_callback = false;
@@ -933,15 +943,19 @@ cache_citus_forget(Datum arg, Oid relid)
 	cache_citus_nmemo = 0;
 }
 
-/* a row whose column attnum equals value (by proc) in pg_catalog.catname */
+/*
+ * The first row whose column attnum equals value (by proc) in
+ * pg_catalog.catname; its first column (an oid) in *first.
+ */
 static bool
 cache_catalog_has(const char *catname, AttrNumber attnum, RegProcedure proc,
-				  Datum value)
+				  Datum value, Oid *first)
 {
 	Oid			catalog = get_relname_relid(catname, PG_CATALOG_NAMESPACE);
 	Relation	rel;
 	SysScanDesc scan;
 	ScanKeyData key;
+	HeapTuple	tup;
 	bool		found;
 
 	if (!OidIsValid(catalog))
@@ -949,23 +963,32 @@ cache_catalog_has(const char *catname, AttrNumber attnum, RegProcedure proc,
 	rel = table_open(catalog, AccessShareLock);
 	ScanKeyInit(&key, attnum, BTEqualStrategyNumber, proc, value);
 	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
-	found = HeapTupleIsValid(systable_getnext(scan));
+	tup = systable_getnext(scan);
+	found = HeapTupleIsValid(tup);
+	if (found && first != NULL)
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tup, 1, RelationGetDescr(rel), &isnull);
+
+		*first = isnull ? InvalidOid : DatumGetObjectId(d);
+	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 	return found;
 }
 
 static bool
-cache_citus_lookup(Oid relid)
+cache_citus_lookup(Oid relid, Oid *logical)
 {
 	char	   *name;
 	char	   *digits;
 	int64		shardid = 0;
 
+	*logical = InvalidOid;
 	if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
 		return false;
 	/* pg_dist_partition.logicalrelid (1), pg_dist_shard.shardid (2) */
-	if (cache_catalog_has("pg_dist_partition", 1, F_OIDEQ, ObjectIdGetDatum(relid)))
+	if (cache_catalog_has("pg_dist_partition", 1, F_OIDEQ, ObjectIdGetDatum(relid), NULL))
 		return true;
 	name = get_rel_name(relid);
 	if (name == NULL || (digits = strrchr(name, '_')) == NULL || digits[1] == '\0')
@@ -976,13 +999,20 @@ cache_citus_lookup(Oid relid)
 			return false;
 		shardid = shardid * 10 + (*p - '0');
 	}
-	return cache_catalog_has("pg_dist_shard", 2, F_INT8EQ, Int64GetDatum(shardid));
+	if (!cache_catalog_has("pg_dist_shard", 2, F_INT8EQ, Int64GetDatum(shardid), logical))
+		return false;
+	/* a shard's name is its table's, cut to fit, then _shardid */
+	if (!OidIsValid(*logical) || get_rel_name(*logical) == NULL ||
+		strncmp(name, get_rel_name(*logical), Min(digits - name, 8)) != 0)
+		*logical = InvalidOid;
+	return true;
 }
 
-bool
-cache_citus_relation(Oid relid)
+static int
+cache_citus_memo_index(Oid relid)
 {
 	bool		citus;
+	Oid			logical;
 
 	if (!cache_citus_callback)
 	{
@@ -991,14 +1021,32 @@ cache_citus_relation(Oid relid)
 	}
 	for (int i = 0; i < cache_citus_nmemo; i++)
 		if (cache_citus_memo[i].relid == relid)
-			return cache_citus_memo[i].citus;
-	citus = cache_citus_lookup(relid);
+			return i;
+	citus = cache_citus_lookup(relid, &logical);
 	if (cache_citus_nmemo == CACHE_CITUS_MEMO)
 		cache_citus_nmemo = 0;
 	cache_citus_memo[cache_citus_nmemo].relid = relid;
 	cache_citus_memo[cache_citus_nmemo].citus = citus;
-	cache_citus_nmemo++;
-	return citus;
+	cache_citus_memo[cache_citus_nmemo].logical = logical;
+	return cache_citus_nmemo++;
+}
+
+bool
+cache_citus_relation(Oid relid)
+{
+	return cache_citus_memo[cache_citus_memo_index(relid)].citus;
+}
+
+/*
+ * The Citus table whose shard relid is (on a node holding shards), or
+ * InvalidOid: the write sets of this node map a write to a shard to its
+ * table (invalidate.c), so that entries over the table on this node are
+ * invalidated by the writes to its local shards.
+ */
+Oid
+cache_citus_shard_of(Oid relid)
+{
+	return cache_citus_memo[cache_citus_memo_index(relid)].logical;
 }
 
 /*
@@ -1021,7 +1069,8 @@ cache_relation_storable(Oid relid)
 		form->relkind != RELKIND_SEQUENCE &&
 		!IsCatalogRelationOid(relid);
 	ReleaseSysCache(tup);
-	return ok && !cache_citus_relation(relid);
+	return ok && (!cache_citus_relation(relid) ||
+				  (cache_citus_local_checked && !OidIsValid(cache_citus_shard_of(relid))));
 }
 
 /* add (relid, slot) unless the slot is there already */

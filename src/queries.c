@@ -58,6 +58,7 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -591,23 +592,88 @@ qry_output_keyed(QryKind kind, const Oid *deps)
 }
 
 /*
+ * On a Citus node, for a document keyed by id over the Citus tables
+ * rels: whether every shard it reads (the one holding id of each
+ * distributed table, the only one of a reference table) is placed on this
+ * node, and Citus runs queries on local shards in this backend
+ * (citus.enable_local_execution, its default).  Then every write to those
+ * rows runs on this node, on a shard whose writes the write sets map to
+ * its table (invalidate.c), and this backend's own writes to them are its
+ * own: the cache's argument holds per node (docs/cache.md, Citus).  A
+ * batch (id NULL), a placement elsewhere or any doubt: no.
+ */
+static SPIPlanPtr qry_citus_plan = NULL;
+
+static bool
+qry_citus_local(const Oid *rels, int nrels, const pg_uuid_t *id)
+{
+	const char *local = GetConfigOption("citus.enable_local_execution", true, false);
+	Datum	   *elems = palloc(sizeof(Datum) * nrels);
+	Datum		args[2];
+	bool		isnull;
+	bool		result = false;
+
+	if (id == NULL || local == NULL || strcmp(local, "on") != 0)
+		return false;
+	for (int i = 0; i < nrels; i++)
+		elems[i] = ObjectIdGetDatum(rels[i]);
+	args[0] = UUIDPGetDatum(id);
+	args[1] = PointerGetDatum(construct_array(elems, nrels, OIDOID, sizeof(Oid),
+											  true, TYPALIGN_INT));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (qry_citus_plan == NULL)
+	{
+		Oid			argtypes[2] = {UUIDOID, OIDARRAYOID};
+		SPIPlanPtr	plan = SPI_prepare("SELECT pg_catalog.bool_and(EXISTS ("
+									   "SELECT FROM pg_catalog.pg_dist_placement p"
+									   " WHERE p.shardid OPERATOR(pg_catalog.=)"
+									   " pg_catalog.get_shard_id_for_distribution_column(t.rel::pg_catalog.regclass, $1)"
+									   " AND p.groupid OPERATOR(pg_catalog.=)"
+									   " (SELECT groupid FROM pg_catalog.pg_dist_local_group)))"
+									   " FROM pg_catalog.unnest($2) t(rel)",
+									   2, argtypes);
+
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not prepare the Citus placement check");
+		qry_citus_plan = plan;
+	}
+	if (SPI_execute_plan(qry_citus_plan, args, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1)
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		result = !isnull && DatumGetBool(d);
+	}
+	SPI_finish();
+	return result;
+}
+
+/*
  * Whether this call may use the cache: the cache is usable and the caller
  * may SELECT every table the document reads (table-level privilege; a
  * caller with only column privileges is answered uncached, and SPI checks
- * exactly what the query reads), none of them a Citus table (whose writes
- * this node does not all see: docs/cache.md).
+ * exactly what the query reads); on Citus tables, only where the shards it
+ * reads are on this node (qry_citus_local).
  */
 static bool
-qry_cache_ok(QryKind kind, const Oid *deps)
+qry_cache_ok(QryKind kind, const Oid *deps, const pg_uuid_t *id)
 {
 	Oid			role = GetUserId();
+	Oid			citus[QRY_MAX_DEPS];
+	int			ncitus = 0;
 
 	if (!cache_usable())
 		return false;
 	for (int i = 0; i < qry_defs[kind].ndeps; i++)
-		if (pg_class_aclcheck(deps[i], role, ACL_SELECT) != ACLCHECK_OK ||
-			cache_citus_relation(deps[i]))
+	{
+		if (pg_class_aclcheck(deps[i], role, ACL_SELECT) != ACLCHECK_OK)
 			return false;
+		if (cache_citus_relation(deps[i]))
+			citus[ncitus++] = deps[i];
+	}
+	if (ncitus > 0 && !qry_citus_local(citus, ncitus, id))
+		return false;
 	return qry_output_keyed(kind, deps);
 }
 
@@ -750,6 +816,23 @@ qry_keys(QryKind kind, const Oid *deps, const pg_uuid_t *id, const text *json,
 	return n;
 }
 
+/* Citus tables among deps: qry_cache_ok found their shards local */
+static pg_noinline void
+qry_store_keys(const char *key, text *doc, const Oid *deps, int ndeps,
+			   const CacheKeyDep *keys, int nkeys, TimestampTz fence)
+{
+	cache_citus_local_checked = true;
+	PG_TRY();
+	{
+		(void) cache_store_keys(key, doc, -1, deps, ndeps, keys, nkeys, fence);
+	}
+	PG_FINALLY();
+	{
+		cache_citus_local_checked = false;
+	}
+	PG_END_TRY();
+}
+
 static void
 qry_store(const char *key, text *doc, QryKind kind, const pg_uuid_t *id,
 		  const Oid *deps, int ndeps, TimestampTz fence)
@@ -757,8 +840,7 @@ qry_store(const char *key, text *doc, QryKind kind, const pg_uuid_t *id,
 	CacheKeyDep keys[QRY_MAX_AGENT_KEYS + 3];
 	int			nkeys = qry_keys(kind, deps, id, doc, keys);
 
-	(void) cache_store_keys(key, doc ? doc : qry_null_doc(), -1, deps, ndeps,
-							keys, nkeys, fence);
+	qry_store_keys(key, doc ? doc : qry_null_doc(), deps, ndeps, keys, nkeys, fence);
 }
 
 /* ----------------------------------------------------------------
@@ -807,7 +889,7 @@ qry_document(QryKind kind, const pg_uuid_t *id, Datum *args, const char *key_ext
 	text	   *doc;
 
 	qry_deps(kind, nsp, deps);
-	cached = qry_cache_ok(kind, deps) && qry_key(key, kind, nsp, id, key_extra);
+	cached = qry_cache_ok(kind, deps, id) && qry_key(key, kind, nsp, id, key_extra);
 	if (cached)
 	{
 		doc = cache_lookup(key);
@@ -1012,7 +1094,7 @@ qry_users_with_apps(ArrayType *ids, ReturnSetInfo *rsinfo)
 	qry_deps(QRY_USERS_WITH_APPS, nsp, deps);
 	if (n == 0)
 		return;
-	cached = qry_cache_ok(QRY_USERS_WITH_APPS, deps);
+	cached = qry_cache_ok(QRY_USERS_WITH_APPS, deps, NULL);
 	misses = cached ? qry_users_from_cache(order, n, nsp) : n;
 	if (misses > 0)
 	{
