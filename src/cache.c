@@ -909,24 +909,27 @@ cache_get_internal(const char *key)
 /* ---- Citus (docs/cache.md, "Citus") ---- */
 
 /*
- * Whether relid is a Citus table (distributed, reference or Citus local:
- * a row in pg_dist_partition) or a shard of one (named <table>_<shardid>,
- * a row in pg_dist_shard).  Writes to a Citus table run on its shards, on
- * whichever node holds them, in backends of that node: the write sets of
- * this node do not see them as writes to relid, so nothing cached over a
- * Citus table could be invalidated on time.  The cache is bypassed for
- * them.  Without Citus in this database (no pg_dist_partition) it is one
- * negative syscache lookup.  Answers are kept per backend until the next
- * relcache invalidation (Citus invalidates a table's relcache entry when
- * it distributes or undistributes it).
- */
-/*
  * Set by the query functions around their store, after qry_citus_local
  * found every shard the document read on this node: then a Citus table
  * (never a shard named directly) may back the entry.
  */
 bool		cache_citus_local_checked = false;
 
+/*
+ * Whether relid is a Citus table (distributed, reference or Citus local:
+ * a row in pg_dist_partition) or a shard of one (named <table>_<shardid>,
+ * a row in pg_dist_shard).  Writes to a Citus table run on its shards, on
+ * whichever node holds them, in backends of that node: the write sets of
+ * this node do not see them as writes to relid, so nothing cached over a
+ * Citus table could be invalidated on time.  The cache is bypassed for
+ * them, except for the query functions' documents whose shards are all on
+ * this node (queries.c, qry_citus_local), whose writes the write sets see
+ * as writes to the table (cache_citus_shard_of).  Without Citus in this
+ * database (no pg_dist_partition) it is one
+ * negative syscache lookup.  Answers are kept per backend until the next
+ * relcache invalidation (Citus invalidates a table's relcache entry when
+ * it distributes or undistributes it).
+ */
 #define CACHE_CITUS_MEMO 64
 static struct
 {

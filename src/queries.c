@@ -604,6 +604,13 @@ qry_output_keyed(QryKind kind, const Oid *deps)
  */
 static SPIPlanPtr qry_citus_plan = NULL;
 
+/*
+ * Set by qry_cache_ok: the Citus tables among the deps of this call were
+ * found local.  A table distributed meanwhile (seen by the store only) is
+ * then still refused: its shards were never checked.
+ */
+static bool qry_citus_checked = false;
+
 static bool
 qry_citus_local(const Oid *rels, int nrels, const pg_uuid_t *id)
 {
@@ -672,8 +679,10 @@ qry_cache_ok(QryKind kind, const Oid *deps, const pg_uuid_t *id)
 		if (cache_citus_relation(deps[i]))
 			citus[ncitus++] = deps[i];
 	}
+	qry_citus_checked = false;
 	if (ncitus > 0 && !qry_citus_local(citus, ncitus, id))
 		return false;
+	qry_citus_checked = ncitus > 0;
 	return qry_output_keyed(kind, deps);
 }
 
@@ -821,7 +830,7 @@ static pg_noinline void
 qry_store_keys(const char *key, text *doc, const Oid *deps, int ndeps,
 			   const CacheKeyDep *keys, int nkeys, TimestampTz fence)
 {
-	cache_citus_local_checked = true;
+	cache_citus_local_checked = qry_citus_checked;
 	PG_TRY();
 	{
 		(void) cache_store_keys(key, doc, -1, deps, ndeps, keys, nkeys, fence);

@@ -72,6 +72,10 @@ like($lines, qr/^distributed function cognomega\.user_with_apps\(uuid\)/m, 'user
 like($lines, qr/^recorded schema public on worker /m, 'schema recorded on the workers');
 is($coord->safe_psql('postgres', 'SELECT count(*) FROM cognomega.distribute()'), '0',
 	'second call: no action');
+unlike($coord->safe_psql('postgres', 'SELECT * FROM cognomega.setup()'), qr/cache key/,
+	'setup() after distribute() declares no key trigger on Citus tables');
+is($coord->safe_psql('postgres', q{SELECT count(*) FROM cognomega.cache_key_columns WHERE rel::text IN ('users', 'generated_apps')}),
+	'0', 'no key triggers on the distributed tables');
 
 is($coord->safe_psql('postgres', q{
 SELECT string_agg(logicalrelid::text || ':' || partmethod::text || ':' || colocationid, ' ' ORDER BY logicalrelid::text)
