@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark of the joined query functions (DESIGN.md section 3): the user
+# Benchmark of the joined query functions (docs/queries.md): the user
 # screen (a user with its apps) answered five ways, in interleaved rounds on
 # one throwaway cluster, with pgbench -M prepared:
 #

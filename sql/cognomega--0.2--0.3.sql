@@ -459,7 +459,7 @@ COMMENT ON FUNCTION cognomega.user_agents_overview(uuid) IS
 
 -- 0.3 (issue 12): key-level invalidation
 
--- Key-level invalidation (issue 12, DESIGN.md section 4).  A key column is
+-- Key-level invalidation (issue 12, docs/cache.md).  A key column is
 -- declared by a row trigger on our C function, the column names its
 -- arguments: the trigger reports the keys of the rows a write changes, and
 -- it is the declaration itself (pg_dump keeps it with its table; on a

@@ -93,6 +93,7 @@
 #include "utils/fmgroids.h"
 #include "utils/bytea.h"
 #include "utils/float.h"
+#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/pg_locale.h"
@@ -103,6 +104,13 @@
 #include "cognomega.h"
 #include "cache.h"
 #include "invalidate.h"
+
+/* settings (cache_init) */
+static int	cognomega_cache_size_kb = 64 * 1024;
+static int	cognomega_cache_default_ttl_ms = 5 * 60 * 1000;
+static int	cognomega_cache_max_entry_size = 1024 * 1024;
+static bool cognomega_cache_enabled = true;
+static int	cognomega_cache_role_quota = 50;
 
 #define CACHE_NPARTS		64
 #define CACHE_CHUNK			256
@@ -210,10 +218,60 @@ cache_region_size(void)
 	return (Size) cognomega_cache_size_kb * 1024;
 }
 
+/*
+ * The cache's settings, from _PG_init.  cognomega.cache_size is fixed at
+ * server start: only definable while preloading (guc.c refuses it later).
+ */
+void
+cache_init(void)
+{
+	if (cognomega_is_preloaded)
+		DefineCustomIntVariable("cognomega.cache_size",
+								"Shared memory reserved for the result cache.",
+								NULL,
+								&cognomega_cache_size_kb,
+								64 * 1024, 1024, INT_MAX / 2,
+								PGC_POSTMASTER, GUC_UNIT_KB,
+								NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cognomega.cache_default_ttl",
+							"Time to live of a cache entry stored without an explicit TTL; 0 means no expiry.",
+							NULL,
+							&cognomega_cache_default_ttl_ms,
+							5 * 60 * 1000, 0, INT_MAX,
+							PGC_USERSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cognomega.cache_max_entry_size",
+							"Largest value the result cache stores; larger puts return false.",
+							NULL,
+							&cognomega_cache_max_entry_size,
+							1024 * 1024, 64, INT_MAX / 2,
+							PGC_SUSET, GUC_UNIT_BYTE,
+							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("cognomega.cache_enabled",
+							 "Serve the joined query functions and cached_query through the result cache.",
+							 NULL,
+							 &cognomega_cache_enabled,
+							 true,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+
+	/* superuser: a role must not raise its own share (ALTER ROLE ... SET) */
+	DefineCustomIntVariable("cognomega.cache_role_quota",
+							"Largest share of the result cache one role's entries occupy, in percent.",
+							"Past it, the role's puts evict its own entries, never another role's.",
+							&cognomega_cache_role_quota,
+							50, 1, 100,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+}
+
 void
 cache_shmem_request(void)
 {
-	RequestAddinShmemSpace(cache_region_size() + invalidate_shmem_size());
+	RequestAddinShmemSpace(cache_region_size());
 	RequestNamedLWLockTranche(CACHE_TRANCHE, CACHE_NPARTS + 1);
 }
 
@@ -276,7 +334,6 @@ cache_shmem_startup(void)
 	char	   *base;
 
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	invalidate_shmem_startup();
 	base = ShmemInitStruct("cognomega cache", cache_region_size(), &found);
 	if (!found)
 	{

@@ -31,6 +31,11 @@
  * DateStyle, IntervalStyle, extra_float_digits, bytea_output, lc_monetary),
  * for a cache key: snprintf into buf, returns the length it needed.
  */
+/* load time (cognomega.c): settings; shared memory when preloaded */
+extern void cache_init(void);
+extern void cache_shmem_request(void);
+extern void cache_shmem_startup(void);
+
 extern int	cache_output_settings(char *buf, size_t size);
 
 /* preloaded, shared memory attached, cognomega.cache_enabled, not in recovery */

@@ -84,6 +84,7 @@
 #include "cognomega.h"
 #include "compat.h"
 #include "cache.h"
+#include "spi_util.h"
 
 #define CQ_MAX_PLANS	256
 
@@ -559,8 +560,7 @@ cq_prepare(const char *query)
 {
 	SPIPlanPtr	plan;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	spi_connect();
 	plan = SPI_prepare(query, 0, NULL);
 	if (plan == NULL)
 		ereport(ERROR,
@@ -574,7 +574,7 @@ cq_prepare(const char *query)
 				 errmsg("cached_query() needs exactly one statement"),
 				 errdetail("The query text contains %d statements.",
 						   list_length(SPI_plan_get_plan_sources(plan)))));
-	SPI_keepplan(plan);
+	spi_keep_plan(plan, "cached_query");
 	SPI_finish();
 	return plan;
 }
@@ -1337,8 +1337,7 @@ cq_execute(CqPlan *cp)
 	text	   *result;
 	int			rc;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	spi_connect();
 	cq_running++;
 	rc = SPI_execute_plan(cp->plan, NULL, NULL, false, 0);
 	cq_running--;

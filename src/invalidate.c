@@ -152,6 +152,7 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
@@ -164,6 +165,11 @@
 #include "cognomega.h"
 #include "cache.h"
 #include "invalidate.h"
+#include "spi_util.h"
+
+/* settings (invalidate_init) */
+static int	cognomega_cache_key_slots = 65536;
+static int	cognomega_debug_clock_skew_ms = 0;
 
 #define INVAL_NSLOTS		((uint32) cognomega_cache_key_slots)
 #define INVAL_GLOBAL_SLOT	INVAL_NSLOTS	/* one past the hashed ones */
@@ -261,7 +267,7 @@ static void inval_object_access(ObjectAccessType access, Oid classId,
 								Oid objectId, int subId, void *arg);
 static void inval_relcache_callback(Datum arg, Oid relid);
 
-Size
+static Size
 invalidate_shmem_size(void)
 {
 	return MAXALIGN(add_size(offsetof(InvalShared, slots),
@@ -269,10 +275,17 @@ invalidate_shmem_size(void)
 }
 
 void
+invalidate_shmem_request(void)
+{
+	RequestAddinShmemSpace(invalidate_shmem_size());
+}
+
+void
 invalidate_shmem_startup(void)
 {
 	bool		found;
 
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	inval_shared = ShmemInitStruct("cognomega invalidation",
 								   invalidate_shmem_size(), &found);
 	if (!found)
@@ -287,11 +300,34 @@ invalidate_shmem_startup(void)
 		for (int i = 0; i < INVAL_CLEAN_2PC; i++)
 			inval_shared->clean[i].dbid = InvalidOid;
 	}
+	LWLockRelease(AddinShmemInitLock);
 }
 
+/*
+ * The settings of invalidation, and when preloaded its callbacks, from
+ * _PG_init.  cognomega.cache_key_slots sizes shared memory: only definable
+ * while preloading.
+ */
 void
 invalidate_init(void)
 {
+	if (cognomega_is_preloaded)
+		DefineCustomIntVariable("cognomega.cache_key_slots",
+								"Generation slots relations and keys are hashed to for cache invalidation.",
+								"Two keys sharing a slot only invalidate each other's entries (a miss, never a stale hit); 16 bytes of shared memory each.",
+								&cognomega_cache_key_slots,
+								65536, 1024, 1 << 28,
+								PGC_POSTMASTER, 0,
+								NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cognomega.debug_clock_skew",
+							"Developer option: shift the wall clock the cache's invalidation reads in this session.",
+							"Lets tests simulate a system clock stepped backwards.",
+							&cognomega_debug_clock_skew_ms,
+							0, -INT_MAX, INT_MAX,
+							PGC_SUSET, GUC_UNIT_MS | GUC_NOT_IN_SAMPLE,
+							NULL, NULL, NULL);
+
 	if (!cognomega_is_preloaded)
 		return;
 	RegisterXactCallback(inval_xact_callback, NULL);
@@ -1812,10 +1848,8 @@ cognomega_cache_key_column(PG_FUNCTION_ARGS)
 		initStringInfo(&sql);
 		appendStringInfo(&sql, "DROP TRIGGER %s ON %s",
 						 INVAL_KEY_TRIGGER_NAME, qualified);
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		if (SPI_execute(sql.data, false, 0) != SPI_OK_UTILITY)
-			elog(ERROR, "could not drop the key trigger on %s", qualified);
+		spi_connect();
+		spi_exec(sql.data, false, SPI_OK_UTILITY);
 		SPI_finish();
 	}
 	initStringInfo(&sql);
@@ -1873,21 +1907,18 @@ inval_before_drop_extension(Node *node)
 	if (!ours || !OidIsValid(get_extension_oid("cognomega", true)))
 		return;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute(psprintf("SELECT pg_catalog.format('DROP TRIGGER %%I ON %%s', t.tgname,"
-							 " t.tgrelid::pg_catalog.regclass)"
-							 " FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid"
-							 " WHERE p.prolang = %u AND p.prosrc = '%s' AND t.tgparentid = 0",
-							 ClanguageId, INVAL_KEY_TRIGGER_SRC),
-					true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not list the cache key triggers");
+	spi_connect();
+	spi_exec(psprintf("SELECT pg_catalog.format('DROP TRIGGER %%I ON %%s', t.tgname,"
+					  " t.tgrelid::pg_catalog.regclass)"
+					  " FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid"
+					  " WHERE p.prolang = %u AND p.prosrc = '%s' AND t.tgparentid = 0",
+					  ClanguageId, INVAL_KEY_TRIGGER_SRC),
+			 true, SPI_OK_SELECT);
 	for (uint64 i = 0; i < SPI_processed; i++)
 		stmts = lappend(stmts, SPI_getvalue(SPI_tuptable->vals[i],
 											SPI_tuptable->tupdesc, 1));
 	for (int i = 0; i < list_length(stmts); i++)
-		if (SPI_execute((char *) list_nth(stmts, i), false, 0) != SPI_OK_UTILITY)
-			elog(ERROR, "could not drop a cache key trigger");
+		spi_exec((char *) list_nth(stmts, i), false, SPI_OK_UTILITY);
 	SPI_finish();
 }
 

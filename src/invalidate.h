@@ -19,8 +19,9 @@
 #include "executor/execdesc.h"
 #include "nodes/plannodes.h"
 
-/* shared memory: called from cache_shmem_request / cache_shmem_startup */
-extern Size invalidate_shmem_size(void);
+/* load time (cognomega.c): settings and callbacks; shared memory */
+extern void invalidate_init(void);
+extern void invalidate_shmem_request(void);
 extern void invalidate_shmem_startup(void);
 
 /* slot of rel's partition root (catalog lookups: not for the hit path) */

@@ -38,6 +38,7 @@
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
@@ -50,8 +51,17 @@
 
 #include "cognomega.h"
 #include "cache.h"
+#include "partman.h"
+#include "spi_util.h"
 #include "stats.h"
 #include "worker.h"
+
+/* settings (jobs_init) */
+static int	cognomega_cache_sweep_interval_s = 10;
+int			cognomega_maintenance_interval_s = 3600;
+static int	cognomega_stats_interval_s = 60;
+int			cognomega_maintenance_lock_timeout_ms = 5000;
+static int	cognomega_maintenance_parent_timeout_ms = 5 * 60 * 1000;
 
 const char *const wk_job_names[WK_NUM_JOBS] = {
 	"cache_sweep", "partition_maintenance", "stats"
@@ -94,10 +104,7 @@ wk_note_error(WkResult *res, const char *what, const char *message)
 			MemoryContextStrdup(res->cxt, message);
 }
 
-/* ----------------------------------------------------------------
- * Steps
- * ----------------------------------------------------------------
- */
+/* ---- Steps ---- */
 
 /* a job skipped for a passing reason (recovery, a restore) is retried this soon */
 #define WK_SKIP_RETRY_MS	10000
@@ -118,15 +125,13 @@ wk_restore_in_progress(void)
 	bool		found;
 
 	PushActiveSnapshot(GetTransactionSnapshot());
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT FROM pg_catalog.pg_stat_activity a"
-							  " WHERE a.datid OPERATOR(pg_catalog.=) $1"
-							  "   AND a.application_name OPERATOR(pg_catalog.=) 'pg_restore'"
-							  "   AND a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()",
-							  1, types, db, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read pg_stat_activity");
-	found = SPI_processed > 0;
+	spi_connect();
+	found = spi_exec_args("SELECT FROM pg_catalog.pg_stat_activity a"
+						  " WHERE a.datid OPERATOR(pg_catalog.=) $1"
+						  "   AND a.application_name OPERATOR(pg_catalog.=) 'pg_restore'"
+						  "   AND a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()"
+						  " LIMIT 1",
+						  1, types, db, NULL, true, SPI_OK_SELECT) > 0;
 	SPI_finish();
 	PopActiveSnapshot();
 	return found;
@@ -185,8 +190,7 @@ wk_step_in_transaction(WkStepFn fn, void *arg, WkResult *res,
 		if (wk_step_allowed(res, writes))
 		{
 			PushActiveSnapshot(GetTransactionSnapshot());
-			if (SPI_connect() != SPI_OK_CONNECT)
-				elog(ERROR, "SPI_connect failed");
+			spi_connect();
 			fn(arg, res);
 			SPI_finish();
 			PopActiveSnapshot();
@@ -217,54 +221,48 @@ wk_step_in_transaction(WkStepFn fn, void *arg, WkResult *res,
 	MemoryContextSwitchTo(cxt);
 }
 
+/* what wk_step_in_subtransaction runs in the subtransaction */
+typedef struct WkSubStep
+{
+	WkStepFn	fn;
+	void	   *arg;
+	WkResult   *res;
+} WkSubStep;
+
+static void
+wk_substep_run(void *arg)
+{
+	WkSubStep  *step = arg;
+
+	spi_connect();
+	step->fn(step->arg, step->res);
+	SPI_finish();
+}
+
+/*
+ * A step whose error rolls back only itself and is recorded; a cancel or
+ * statement_timeout stops the whole statement (run_job), as any statement:
+ * spi_in_subxact re-throws it.
+ */
 static void
 wk_step_in_subtransaction(WkStepFn fn, void *arg, WkResult *res,
 						  const char *what)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
+	WkSubStep	step = {fn, arg, res};
+	ErrorData  *edata = spi_in_subxact(wk_substep_run, &step);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		fn(arg, res);
-		SPI_finish();
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-
-		/*
-		 * A cancel or statement_timeout stops the whole statement (run_job),
-		 * as any statement; it is no error of this step's to go on after.
-		 */
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-			ReThrowError(edata);
-		wk_note_error(res, what, edata->message);
-		if (res->sqlerrcode == 0)
-			res->sqlerrcode = edata->sqlerrcode;
-		FreeErrorData(edata);
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
+	if (edata == NULL)
+		return;
+	wk_note_error(res, what, edata->message);
+	if (res->sqlerrcode == 0)
+		res->sqlerrcode = edata->sqlerrcode;
+	FreeErrorData(edata);
 }
 
 /*
  * Run one step of a job.  isolate: in a session, catch its error (in a
  * subtransaction) instead of raising it -- except a cancel or a
- * statement_timeout (57014), re-thrown as partman's pm_in_subxact does, so
+ * statement_timeout (57014), re-thrown by spi_in_subxact, so
  * that run_job stops as any statement would.
  */
 static void
@@ -277,17 +275,14 @@ wk_step(WkMode mode, WkStepFn fn, void *arg, WkResult *res,
 		wk_step_in_subtransaction(fn, arg, res, what);
 	else
 	{
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
+		spi_connect();
 		fn(arg, res);
 		SPI_finish();
 	}
 }
 
-/* ----------------------------------------------------------------
- * cache_sweep
- * ----------------------------------------------------------------
- */
+/* ---- cache_sweep ---- */
+
 static void
 wk_sweep_step(void *arg, WkResult *res)
 {
@@ -310,10 +305,8 @@ wk_job_cache_sweep(WkMode mode, WkResult *res)
 	wk_step(mode, wk_sweep_step, NULL, res, NULL, false, false);
 }
 
-/* ----------------------------------------------------------------
- * partition_maintenance
- * ----------------------------------------------------------------
- */
+/* ---- partition_maintenance ---- */
+
 typedef struct WkPmState
 {
 	int			nparents;
@@ -338,45 +331,22 @@ static void
 wk_pm_list_step(void *arg, WkResult *res)
 {
 	WkPmState  *st = arg;
-	Datum		val[2] = {Int64GetDatum((int64) cognomega_maintenance_interval_s),
-	BoolGetDatum(st->all_parents)};
-	Oid			typ[2] = {INT8OID, BOOLOID};
-	bool		isnull;
-	uint64		i;
+	List	   *names;
+	List	   *parents = partman_due_parents(cognomega_maintenance_interval_s,
+											  st->all_parents, &names);
+	TimestampTz next_due;
+	int			i;
 
-	if (SPI_execute_with_args(
-							  "SELECT c.parent::pg_catalog.oid, c.parent::pg_catalog.text"
-							  "  FROM cognomega.part_config c"
-							  " WHERE $2 OR c.last_maintenance IS NULL"
-							  "    OR c.last_maintenance OPERATOR(pg_catalog.+)"
-							  "       (COALESCE(c.maintenance_interval, pg_catalog.make_interval(secs => $1))"
-							  "        OPERATOR(pg_catalog.*) 0.9::pg_catalog.float8)"
-							  "       OPERATOR(pg_catalog.<=) pg_catalog.now()"
-							  " ORDER BY 1",
-							  2, typ, val, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not list the managed parents");
-
-	st->nparents = (int) SPI_processed;
-	st->parents = MemoryContextAlloc(res->cxt, sizeof(Oid) * (SPI_processed + 1));
-	st->names = MemoryContextAlloc(res->cxt, sizeof(char *) * (SPI_processed + 1));
-	for (i = 0; i < SPI_processed; i++)
+	st->nparents = list_length(parents);
+	st->parents = MemoryContextAlloc(res->cxt, sizeof(Oid) * (st->nparents + 1));
+	st->names = MemoryContextAlloc(res->cxt, sizeof(char *) * (st->nparents + 1));
+	for (i = 0; i < st->nparents; i++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-
-		st->parents[i] = DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
-		st->names[i] = MemoryContextStrdup(res->cxt, SPI_getvalue(tup, SPI_tuptable->tupdesc, 2));
+		st->parents[i] = list_nth_oid(parents, i);
+		st->names[i] = MemoryContextStrdup(res->cxt, list_nth(names, i));
 	}
-
-	if (SPI_execute("SELECT pg_catalog.min(c.last_maintenance + c.maintenance_interval)"
-					"  FROM cognomega.part_config c"
-					" WHERE c.maintenance_interval IS NOT NULL",
-					true, 0) == SPI_OK_SELECT && SPI_processed == 1)
-	{
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-
-		if (!isnull)
-			res->due_hint = DatumGetTimestampTz(d);
-	}
+	if (partman_next_due(&next_due))
+		res->due_hint = next_due;
 }
 
 /*
@@ -425,8 +395,7 @@ wk_pm_parent_step(void *arg, WkResult *res)
 	Oid			typ[1] = {OIDOID};
 	int			nest = NewGUCNestLevel();
 	char		timeout[32];
-	bool		isnull;
-	Datum		err;
+	char	   *err;
 
 	snprintf(timeout, sizeof(timeout), "%d", cognomega_maintenance_lock_timeout_ms);
 	(void) set_config_option("lock_timeout", timeout, PGC_USERSET, PGC_S_SESSION,
@@ -446,9 +415,9 @@ wk_pm_parent_step(void *arg, WkResult *res)
 	}
 	PG_TRY();
 	{
-		if (SPI_execute_with_args("SELECT 1 FROM cognomega.run_maintenance($1::pg_catalog.regclass)",
-								  1, typ, val, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not run cognomega.run_maintenance");
+		st->total_actions +=
+			spi_exec_args("SELECT 1 FROM cognomega.run_maintenance($1::pg_catalog.regclass)",
+						  1, typ, val, NULL, false, SPI_OK_SELECT);
 	}
 	PG_FINALLY();
 	{
@@ -460,23 +429,17 @@ wk_pm_parent_step(void *arg, WkResult *res)
 		}
 	}
 	PG_END_TRY();
-	st->total_actions += SPI_processed;
 	/* roll back every setting made meanwhile, whoever's code made it */
 	AtEOXact_GUC(false, nest);
 
-	if (SPI_execute_with_args("SELECT last_error FROM cognomega.part_config"
-							  " WHERE parent OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
-							  1, typ, val, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read cognomega.part_config");
-	if (SPI_processed != 1)
+	if (!partman_last_error(st->parents[st->cur], &err))
 	{
 		st->done = true;
 		return;
 	}
-	err = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	st->done = true;
-	if (!isnull)
-		wk_note_error(res, st->names[st->cur], TextDatumGetCString(err));
+	if (err != NULL)
+		wk_note_error(res, st->names[st->cur], err);
 }
 
 /*
@@ -489,15 +452,9 @@ static void
 wk_pm_record_failure_step(void *arg, WkResult *res)
 {
 	WkPmState  *st = arg;
-	Datum		val[2] = {ObjectIdGetDatum(st->parents[st->cur]),
-		CStringGetTextDatum(wk_last_message ? wk_last_message : "maintenance failed")};
-	Oid			typ[2] = {OIDOID, TEXTOID};
 
-	if (SPI_execute_with_args("UPDATE cognomega.part_config"
-							  "   SET last_maintenance = pg_catalog.now(), last_error = $2"
-							  " WHERE parent OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
-							  2, typ, val, NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not update cognomega.part_config");
+	partman_record_failure(st->parents[st->cur],
+						   wk_last_message ? wk_last_message : "maintenance failed");
 }
 
 /*
@@ -580,10 +537,8 @@ wk_job_partition_maintenance(WkMode mode, WkResult *res)
 												left > 0 ? psprintf(", %d left for the next run", left) : ""));
 }
 
-/* ----------------------------------------------------------------
- * stats
- * ----------------------------------------------------------------
- */
+/* ---- stats ---- */
+
 static void
 wk_stats_step(void *arg, WkResult *res)
 {
@@ -596,10 +551,8 @@ wk_job_stats(WkMode mode, WkResult *res)
 	wk_step(mode, wk_stats_step, NULL, res, NULL, false, true);
 }
 
-/* ----------------------------------------------------------------
- * Entry points
- * ----------------------------------------------------------------
- */
+/* ---- Entry points ---- */
+
 void
 wk_job_run(WkJobKind job, WkMode mode, WkResult *res)
 {
@@ -624,10 +577,8 @@ wk_job_run(WkJobKind job, WkMode mode, WkResult *res)
 										   psprintf("%s: skipped", wk_job_names[job]));
 }
 
-/* ----------------------------------------------------------------
- * Job history: one row per run, written after it
- * ----------------------------------------------------------------
- */
+/* ---- Job history: one row per run, written after it ---- */
+
 typedef struct WkHistoryArg
 {
 	WkJobKind	job;
@@ -682,10 +633,34 @@ wk_job_by_name(const char *name)
 	return WK_NUM_JOBS;			/* keep compiler quiet */
 }
 
+/* the job this session is running through run_job (slot -1: none) */
+static int	wk_session_slot = -1;
+static WkJobKind wk_session_job;
+
+/*
+ * A session terminated inside run_job (a FATAL: PG_CATCH does not run)
+ * must not leave the job shown "running" in job_status: end it at exit.
+ */
+static void
+wk_run_job_exit(int code, Datum arg)
+{
+	WkResult	res = {0};
+	char		summary[64];
+
+	if (wk_session_slot < 0)
+		return;
+	snprintf(summary, sizeof(summary), "%s: failed", wk_job_names[wk_session_job]);
+	res.error = "the session running the job ended";
+	res.summary = summary;
+	wk_status_end(wk_session_slot, wk_session_job, &res, 0);
+	wk_session_slot = -1;
+}
+
 /* run a job in the calling session, recording it in job_status */
 static char *
 wk_run_job_internal(WkJobKind job)
 {
+	static bool exit_registered = false;
 	MemoryContext cxt = CurrentMemoryContext;
 	WkResult	res = {0};
 	volatile int slotno = -1;
@@ -700,7 +675,14 @@ wk_run_job_internal(WkJobKind job)
 		slotno = wk_slot_for_database(MyDatabaseId, get_database_name(MyDatabaseId));
 	res.cxt = cxt;
 	start = GetCurrentTimestamp();
+	if (!exit_registered)
+	{
+		before_shmem_exit(wk_run_job_exit, (Datum) 0);
+		exit_registered = true;
+	}
 	wk_status_begin(slotno, job, start);
+	wk_session_slot = slotno;
+	wk_session_job = job;
 	PG_TRY();
 	{
 		wk_job_run(job, WK_MODE_SESSION, &res);
@@ -714,10 +696,12 @@ wk_run_job_internal(WkJobKind job)
 		edata = CopyErrorData();
 		res.error = edata->message;
 		res.summary = psprintf("%s: failed", wk_job_names[job]);
+		wk_session_slot = -1;
 		wk_status_end(slotno, job, &res, 0);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	wk_session_slot = -1;
 	wk_status_end(slotno, job, &res, 0);
 	return res.summary;
 }
@@ -730,4 +714,49 @@ cognomega_run_job(PG_FUNCTION_ARGS)
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 
 	PG_RETURN_TEXT_P(cstring_to_text(wk_run_job_internal(wk_job_by_name(name))));
+}
+
+/* the jobs' settings, from _PG_init */
+void
+jobs_init(void)
+{
+	DefineCustomIntVariable("cognomega.cache_sweep_interval",
+							"Interval of the cache_sweep job; 0 disables it.",
+							NULL,
+							&cognomega_cache_sweep_interval_s,
+							10, 0, INT_MAX / 1000,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cognomega.maintenance_interval",
+							"Interval of the partition_maintenance job; 0 disables it.",
+							NULL,
+							&cognomega_maintenance_interval_s,
+							3600, 0, INT_MAX / 1000,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cognomega.stats_interval",
+							"Interval of the stats job; 0 disables it.",
+							NULL,
+							&cognomega_stats_interval_s,
+							60, 0, INT_MAX / 1000,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cognomega.maintenance_lock_timeout",
+							"lock_timeout the partition_maintenance job uses; a parent whose locks cannot be had in time is skipped.",
+							NULL,
+							&cognomega_maintenance_lock_timeout_ms,
+							5000, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("cognomega.maintenance_parent_timeout",
+							"Time limit of one parent's maintenance in the partition_maintenance job; 0 disables it.",
+							"A parent that takes longer is cancelled, rolled back and retried on the next run; the other parents and jobs go on.",
+							&cognomega_maintenance_parent_timeout_ms,
+							5 * 60 * 1000, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
 }

@@ -2,7 +2,7 @@
  *
  * queries.c
  *		Joined query functions: user_with_apps, users_with_apps,
- *		agent_analytics and user_agents_overview (DESIGN.md section 3).
+ *		agent_analytics and user_agents_overview (docs/queries.md).
  *
  * Each function answers with one SQL query, run through SPI from a plan
  * prepared once per backend and kept (SPI_keepplan).  PostgreSQL's plan
@@ -73,6 +73,7 @@
 #include "cache.h"
 #include "queries.h"
 #include "setup.h"
+#include "spi_util.h"
 
 /* the queries this file prepares */
 typedef enum QryKind
@@ -145,10 +146,7 @@ typedef struct QryUserEntry
 	bool		resolved;		/* answered by the cache or the query */
 } QryUserEntry;
 
-/* ----------------------------------------------------------------
- *		plans
- * ----------------------------------------------------------------
- */
+/* ---- plans ---- */
 
 static void
 qry_forget_plans(void)
@@ -523,13 +521,9 @@ qry_plan(QryKind kind, Oid nsp)
 	if (qry_plans[kind] != NULL)
 		return qry_plans[kind];
 
-	plan = SPI_prepare(qry_sql(kind, nsp, range), qry_defs[kind].nargs,
-					   (Oid *) qry_defs[kind].argtypes);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for %s: %s", qry_defs[kind].name,
-			 SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "SPI_keepplan failed for %s", qry_defs[kind].name);
+	plan = spi_keep_plan(SPI_prepare(qry_sql(kind, nsp, range), qry_defs[kind].nargs,
+									 (Oid *) qry_defs[kind].argtypes),
+						 qry_defs[kind].name);
 	qry_plans[kind] = plan;
 
 	if (kind == QRY_AGENT_ANALYTICS)
@@ -541,10 +535,7 @@ qry_plan(QryKind kind, Oid nsp)
 	return plan;
 }
 
-/* ----------------------------------------------------------------
- *		cache
- * ----------------------------------------------------------------
- */
+/* ---- cache ---- */
 
 /*
  * The OIDs of the tables a document reads (ERROR naming setup if one is
@@ -758,7 +749,7 @@ qry_text_copy(Datum d, MemoryContext cxt)
 #define QRY_MAX_AGENT_KEYS 64
 
 /*
- * The keys a document of kind for id reads (DESIGN.md section 4): the user
+ * The keys a document of kind for id reads (docs/cache.md): the user
  * (users.id) and his apps (generated_apps.user_id); his agents
  * (ai_agents.user_id) and the tasks of each agent listed
  * (ai_agent_tasks.agent_id); the agent's analytics rows.  The cache depends
@@ -852,10 +843,7 @@ qry_store(const char *key, text *doc, QryKind kind, const pg_uuid_t *id,
 	qry_store_keys(key, doc ? doc : qry_null_doc(), deps, ndeps, keys, nkeys, fence);
 }
 
-/* ----------------------------------------------------------------
- *		single documents
- * ----------------------------------------------------------------
- */
+/* ---- single documents ---- */
 
 /* run a one-document query; the result is copied to the caller's context */
 static text *
@@ -867,8 +855,7 @@ qry_run_one(QryKind kind, Oid nsp, Datum *args)
 	Datum		d;
 	int			ret;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	spi_connect();
 	ret = SPI_execute_plan(qry_plan(kind, nsp), args, NULL, false, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "%s: unexpected SPI result %s", qry_defs[kind].name,
@@ -958,10 +945,7 @@ qry_result(FunctionCallInfo fcinfo, text *doc, bool as_jsonb)
 	PG_RETURN_TEXT_P(doc);
 }
 
-/* ----------------------------------------------------------------
- *		users_with_apps: many documents, one query for the misses
- * ----------------------------------------------------------------
- */
+/* ---- users_with_apps: many documents, one query for the misses ---- */
 
 /*
  * The distinct non-null ids of the array in first-seen order (*order), and
@@ -1047,8 +1031,7 @@ qry_users_compute(HTAB *htab, QryUserEntry **order, int n, int misses, Oid nsp)
 	arr = construct_array(ids, nids, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR);
 	args[0] = PointerGetDatum(arr);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	spi_connect();
 	ret = SPI_execute_plan(qry_plan(QRY_USERS_WITH_APPS, nsp), args, NULL, false, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "users_with_apps: unexpected SPI result %s",
@@ -1128,10 +1111,7 @@ qry_users_with_apps(ArrayType *ids, ReturnSetInfo *rsinfo)
 	}
 }
 
-/* ----------------------------------------------------------------
- *		SQL-callable functions
- * ----------------------------------------------------------------
- */
+/* ---- SQL-callable functions ---- */
 
 /*
  * The symbols without "_json" are those of the 0.1 and 0.2 definitions

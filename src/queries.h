@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * queries.h
- *		Joined query functions (DESIGN.md section 3): one call answers a
+ *		Joined query functions (docs/queries.md): one call answers a
  *		screen that the platform used to assemble with N+1 queries.
  *
  * The SQL-callable functions are cognomega_user_with_apps,

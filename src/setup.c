@@ -45,6 +45,8 @@
 #include "cognomega.h"
 #include "cache.h"
 #include "setup.h"
+#include "partman.h"
+#include "spi_util.h"
 
 /* A column every platform table of that name must have, with its type. */
 typedef struct SetupColumn
@@ -211,7 +213,6 @@ static void setup_restore_foreign_key(Oid nsp, const char *schema,
 									  const SetupForeignKey *fk, SetupOut *out);
 static void setup_partitioning(Oid nsp, const char *schema, SetupOut *out);
 static bool setup_is_range_on_created_at(Oid relid);
-static bool setup_is_managed(Oid relid);
 static void setup_manage(Oid relid, const char *qualified, SetupOut *out);
 static void setup_default_partition(Oid relid, Oid nsp, const char *qualified,
 									SetupOut *out);
@@ -219,9 +220,7 @@ static void setup_create_indexes(SetupOut *out);
 static void setup_declare_keys(Oid nsp, const char *schema, SetupOut *out);
 static char *setup_recorded_schema(bool fresh);
 static Oid	setup_config_relid(void);
-static void setup_spi(const char *sql, int expected);
 static bool setup_spi_bool(const char *sql);
-static Oid	setup_config_owner(void);
 static void setup_emit(SetupOut *out, const char *fmt,...) pg_attribute_printf(2, 3);
 
 PG_FUNCTION_INFO_V1(cognomega_setup);
@@ -292,8 +291,7 @@ setup_internal(const char *schema, SetupOut *out)
 	for (i = 0; i < lengthof(setup_tables); i++)
 		setup_check_table(nsp, schema, setup_tables[i].name);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	spi_connect();
 	setup_record_schema(schema, out);
 	setup_create_tables(nsp, quoted, out);
 	setup_partitioning(nsp, quoted, out);
@@ -389,8 +387,6 @@ static void
 setup_record_schema(const char *schema, SetupOut *out)
 {
 	char	   *old = setup_recorded_schema(true);
-	Oid			save_userid;
-	int			save_sec;
 	Oid			argtypes[1] = {NAMEOID};
 	Datum		args[1];
 
@@ -398,16 +394,12 @@ setup_record_schema(const char *schema, SetupOut *out)
 		return;
 
 	args[0] = DirectFunctionCall1(namein, CStringGetDatum(schema));
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(setup_config_owner(),
-						   save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	if (SPI_execute_with_args("INSERT INTO cognomega.setup_config (app_schema)"
-							  " VALUES ($1) ON CONFLICT (singleton) DO UPDATE"
-							  " SET app_schema = excluded.app_schema,"
-							  " set_up_at = excluded.set_up_at",
-							  1, argtypes, args, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not record the app schema");
-	SetUserIdAndSecContext(save_userid, save_sec);
+	spi_exec_as(spi_ext_table_owner("setup_config"),
+				"INSERT INTO cognomega.setup_config (app_schema)"
+				" VALUES ($1) ON CONFLICT (singleton) DO UPDATE"
+				" SET app_schema = excluded.app_schema,"
+				" set_up_at = excluded.set_up_at",
+				1, argtypes, args, NULL, SPI_OK_INSERT);
 
 	if (old == NULL)
 		setup_emit(out, "recorded app schema %s", schema);
@@ -426,7 +418,7 @@ setup_create_tables(Oid nsp, const char *schema, SetupOut *out)
 		created[i] = false;
 		if (OidIsValid(get_relname_relid(setup_tables[i].name, nsp)))
 			continue;
-		setup_spi(psprintf(setup_tables[i].ddl, schema), SPI_OK_UTILITY);
+		spi_exec(psprintf(setup_tables[i].ddl, schema), false, SPI_OK_UTILITY);
 		setup_emit(out, "created table %s.%s", schema,
 				   quote_identifier(setup_tables[i].name));
 		created[i] = true;
@@ -465,15 +457,14 @@ setup_restore_foreign_key(Oid nsp, const char *schema,
 	args[0] = ObjectIdGetDatum(relid);
 	args[1] = ObjectIdGetDatum(refid);
 
-	if (SPI_execute_with_args("SELECT pg_catalog.pg_has_role(c.relowner, 'USAGE')"
-							  "  FROM pg_catalog.pg_class c"
-							  " WHERE c.oid OPERATOR(pg_catalog.=) $1 AND NOT EXISTS ("
-							  "	SELECT FROM pg_catalog.pg_constraint"
-							  "	 WHERE conrelid OPERATOR(pg_catalog.=) $1"
-							  "	   AND confrelid OPERATOR(pg_catalog.=) $2"
-							  "	   AND contype OPERATOR(pg_catalog.=) 'f')",
-							  2, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read pg_constraint");
+	spi_exec_args("SELECT pg_catalog.pg_has_role(c.relowner, 'USAGE')"
+				  "  FROM pg_catalog.pg_class c"
+				  " WHERE c.oid OPERATOR(pg_catalog.=) $1 AND NOT EXISTS ("
+				  "	SELECT FROM pg_catalog.pg_constraint"
+				  "	 WHERE conrelid OPERATOR(pg_catalog.=) $1"
+				  "	   AND confrelid OPERATOR(pg_catalog.=) $2"
+				  "	   AND contype OPERATOR(pg_catalog.=) 'f')",
+				  2, argtypes, args, NULL, false, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 		return;
 	if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
@@ -482,10 +473,10 @@ setup_restore_foreign_key(Oid nsp, const char *schema,
 				   schema, table, quote_identifier(fk->column), quote_identifier(fk->reftable));
 		return;
 	}
-	setup_spi(psprintf("ALTER TABLE %s.%s ADD FOREIGN KEY (%s) REFERENCES %s.%s (id)%s NOT VALID",
-					   schema, table, quote_identifier(fk->column),
-					   schema, quote_identifier(fk->reftable), fk->action),
-			  SPI_OK_UTILITY);
+	spi_exec(psprintf("ALTER TABLE %s.%s ADD FOREIGN KEY (%s) REFERENCES %s.%s (id)%s NOT VALID",
+					  schema, table, quote_identifier(fk->column),
+					  schema, quote_identifier(fk->reftable), fk->action),
+			 false, SPI_OK_UTILITY);
 	setup_emit(out, "added foreign key %s.%s (%s) -> %s NOT VALID: existing rows are not checked, "
 			   "ALTER TABLE ... VALIDATE CONSTRAINT checks them",
 			   schema, table, quote_identifier(fk->column), quote_identifier(fk->reftable));
@@ -512,7 +503,7 @@ setup_partitioning(Oid nsp, const char *schema, SetupOut *out)
 				 errdetail("cognomega.setup() does not rewrite existing tables, so partition management is not set up for it.")));
 		return;
 	}
-	if (setup_is_managed(relid))
+	if (partman_is_managed(relid))
 		return;
 	if (setup_spi_bool("SELECT pg_catalog.to_regprocedure('" SETUP_CREATE_PARENT "') IS NOT NULL"))
 		setup_manage(relid, qualified, out);
@@ -534,22 +525,6 @@ setup_is_range_on_created_at(Oid relid)
 	return ok;
 }
 
-/* Whether partition management already manages relid. */
-static bool
-setup_is_managed(Oid relid)
-{
-	Oid			argtypes[1] = {OIDOID};
-	Datum		args[1] = {ObjectIdGetDatum(relid)};
-
-	if (!setup_spi_bool("SELECT pg_catalog.to_regclass('cognomega.part_config') IS NOT NULL"))
-		return false;
-	if (SPI_execute_with_args("SELECT FROM cognomega.part_config"
-							  " WHERE parent OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
-							  1, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read cognomega.part_config");
-	return SPI_processed > 0;
-}
-
 static void
 setup_manage(Oid relid, const char *qualified, SetupOut *out)
 {
@@ -558,10 +533,9 @@ setup_manage(Oid relid, const char *qualified, SetupOut *out)
 	bool		isnull;
 	int32		created;
 
-	if (SPI_execute_with_args("SELECT cognomega.create_parent($1::pg_catalog.regclass,"
-							  " 'created_at', '1 month', 3)",
-							  1, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not call cognomega.create_parent()");
+	spi_exec_args("SELECT cognomega.create_parent($1::pg_catalog.regclass,"
+				  " 'created_at', '1 month', 3)",
+				  1, argtypes, args, NULL, false, SPI_OK_SELECT);
 	created = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
 										  SPI_tuptable->tupdesc, 1, &isnull));
 	setup_emit(out, "partitioned %s: managed monthly, 3 partitions ahead, %d partitions created",
@@ -578,14 +552,13 @@ setup_default_partition(Oid relid, Oid nsp, const char *qualified,
 
 	if (OidIsValid(get_default_partition_oid(relid)))
 		return;
-	if (SPI_execute_with_args("SELECT pg_catalog.quote_ident(cognomega._free_relname($1,"
-							  " 'ai_agent_analytics_default'))",
-							  1, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not choose a partition name");
+	spi_exec_args("SELECT pg_catalog.quote_ident(cognomega._free_relname($1,"
+				  " 'ai_agent_analytics_default'))",
+				  1, argtypes, args, NULL, false, SPI_OK_SELECT);
 	name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	setup_spi(psprintf("CREATE TABLE %s.%s PARTITION OF %s DEFAULT",
-					   quote_identifier(get_namespace_name(nsp)), name, qualified),
-			  SPI_OK_UTILITY);
+	spi_exec(psprintf("CREATE TABLE %s.%s PARTITION OF %s DEFAULT",
+					  quote_identifier(get_namespace_name(nsp)), name, qualified),
+			 false, SPI_OK_UTILITY);
 	setup_emit(out, "partitioned %s: created default partition %s (partition management is not installed)",
 			   qualified, name);
 }
@@ -600,7 +573,7 @@ setup_create_indexes(SetupOut *out)
 			   *l;
 	uint64		i;
 
-	setup_spi("SELECT stmt, line FROM cognomega._setup_index_ddl()", SPI_OK_SELECT);
+	spi_exec("SELECT stmt, line FROM cognomega._setup_index_ddl()", false, SPI_OK_SELECT);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		stmts = lappend(stmts, SPI_getvalue(SPI_tuptable->vals[i],
@@ -610,12 +583,12 @@ setup_create_indexes(SetupOut *out)
 	}
 	forboth(s, stmts, l, lines)
 	{
-		setup_spi(lfirst(s), SPI_OK_UTILITY);
+		spi_exec(lfirst(s), false, SPI_OK_UTILITY);
 		setup_emit(out, "%s", (char *) lfirst(l));
 	}
 }
 
-/* the platform's key columns (DESIGN.md section 4, key-level invalidation) */
+/* the platform's key columns (docs/cache.md, key-level invalidation) */
 static const struct
 {
 	const char *table;
@@ -657,10 +630,9 @@ setup_declare_keys(Oid nsp, const char *schema, SetupOut *out)
 			continue;
 		args[0] = ObjectIdGetDatum(relid);
 		args[1] = DirectFunctionCall1(namein, CStringGetDatum(setup_keys[i].column));
-		if (SPI_execute_with_args("SELECT EXISTS (SELECT FROM cognomega.cache_key_columns"
-								  " WHERE rel = $1::pg_catalog.regclass AND col = $2 AND enabled)",
-								  2, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not read cognomega.cache_key_columns");
+		spi_exec_args("SELECT EXISTS (SELECT FROM cognomega.cache_key_columns"
+					  " WHERE rel = $1::pg_catalog.regclass AND col = $2 AND enabled)",
+					  2, argtypes, args, NULL, false, SPI_OK_SELECT);
 		if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 									   SPI_tuptable->tupdesc, 1, &isnull)))
 			continue;
@@ -671,9 +643,8 @@ setup_declare_keys(Oid nsp, const char *schema, SetupOut *out)
 					   quote_identifier(setup_keys[i].column));
 			continue;
 		}
-		if (SPI_execute_with_args("SELECT cognomega.cache_key_column($1::pg_catalog.regclass, $2)",
-								  2, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not declare a cache key");
+		spi_exec_args("SELECT cognomega.cache_key_column($1::pg_catalog.regclass, $2)",
+					  2, argtypes, args, NULL, false, SPI_OK_SELECT);
 		setup_emit(out, "declared cache key %s.%s(%s)", schema,
 				   quote_identifier(setup_keys[i].table),
 				   quote_identifier(setup_keys[i].column));
@@ -691,11 +662,8 @@ setup_recorded_schema(bool fresh)
 	MemoryContext caller = CurrentMemoryContext;
 	char	   *result = NULL;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT app_schema FROM cognomega.setup_config", !fresh, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read cognomega.setup_config");
-	if (SPI_processed > 0)
+	spi_connect();
+	if (spi_exec("SELECT app_schema FROM cognomega.setup_config", !fresh, SPI_OK_SELECT) > 0)
 		result = MemoryContextStrdup(caller,
 									 SPI_getvalue(SPI_tuptable->vals[0],
 												  SPI_tuptable->tupdesc, 1));
@@ -710,35 +678,15 @@ setup_config_relid(void)
 							 get_namespace_oid("cognomega", false));
 }
 
-/* Run one statement through SPI; anything but the expected result is a bug. */
-static void
-setup_spi(const char *sql, int expected)
-{
-	int			rc = SPI_execute(sql, false, 0);
-
-	if (rc != expected)
-		elog(ERROR, "SPI_execute(\"%s\") returned %s", sql, SPI_result_code_string(rc));
-}
-
 /* The value of a query returning one non-null boolean. */
 static bool
 setup_spi_bool(const char *sql)
 {
 	bool		isnull;
 
-	setup_spi(sql, SPI_OK_SELECT);
+	spi_exec(sql, false, SPI_OK_SELECT);
 	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 									  SPI_tuptable->tupdesc, 1, &isnull));
-}
-
-static Oid
-setup_config_owner(void)
-{
-	Relation	rel = table_open(setup_config_relid(), AccessShareLock);
-	Oid			owner = rel->rd_rel->relowner;
-
-	table_close(rel, AccessShareLock);
-	return owner;
 }
 
 static void

@@ -29,7 +29,7 @@
  * premake: every partition boundary that passes takes one off until the
  * parent's next maintenance, which is not a fault.  It is raised when
  * maintenance should already have made the partitions, or will come too
- * late for them (stats_late_parents).  With due = last_maintenance + its
+ * late for them (partman_late_parents).  With due = last_maintenance + its
  * interval + a grace of a tenth of the interval (at least a minute): short
  * of partitions and never maintained, or overdue (now > due), or fewer than
  * premake partitions start after last_maintenance (that run did not make
@@ -77,6 +77,7 @@
 
 #include "cognomega.h"
 #include "partman.h"
+#include "spi_util.h"
 #include "stats.h"
 #include "sysinfo.h"
 #include "worker.h"
@@ -87,7 +88,9 @@
 /* advisory lock key of the first registration ("cgst" in ASCII) */
 #define STATS_REGISTER_LOCK_KEY		INT64CONST(0x63677374)
 
-/* settings of the stats job's alerts and histories (stats_define_gucs) */
+/* settings of the stats job's alerts and histories (stats_init) */
+static int	cognomega_stats_retention_min = 30 * 24 * 60;
+static double cognomega_alert_cache_hit_ratio = 0.7;
 static double		cognomega_alert_memory_percent = 85.0;
 static double		cognomega_alert_cpu_percent = 90.0;
 static int			cognomega_alert_job_failures = 3;
@@ -105,74 +108,6 @@ typedef struct StatsCounters
 } StatsCounters;
 
 /*
- * The job's queries are few and fixed: their plans are kept for the life
- * of the backend (a worker runs them every interval), keyed by their text.
- * The plan cache replans them when the objects they use change.
- */
-#define STATS_MAX_PLANS 16
-
-typedef struct StatsPlan
-{
-	char	   *sql;
-	SPIPlanPtr	plan;
-} StatsPlan;
-
-static StatsPlan stats_plans[STATS_MAX_PLANS];
-
-static SPIPlanPtr
-stats_plan(const char *sql, int nargs, Oid *types)
-{
-	int			i;
-	SPIPlanPtr	plan;
-
-	for (i = 0; i < STATS_MAX_PLANS && stats_plans[i].sql != NULL; i++)
-		if (strcmp(stats_plans[i].sql, sql) == 0)
-			return stats_plans[i].plan;
-	plan = SPI_prepare(sql, nargs, types);
-	if (plan == NULL)
-		elog(ERROR, "could not prepare a cognomega stats query: %s",
-			 SPI_result_code_string(SPI_result));
-	if (i == STATS_MAX_PLANS)
-		return plan;			/* not kept: freed with the SPI context */
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "could not keep a cognomega stats plan");
-	stats_plans[i].sql = MemoryContextStrdup(TopMemoryContext, sql);
-	stats_plans[i].plan = plan;
-	return plan;
-}
-
-/* run a query that must succeed; returns SPI_processed */
-static uint64
-stats_exec_nulls(const char *sql, int nargs, Oid *types, Datum *values,
-				 const char *nulls, int expect)
-{
-	int			rc = SPI_execute_plan(stats_plan(sql, nargs, types), values, nulls,
-									  false, 0);
-
-	if (rc != expect)
-		elog(ERROR, "cognomega stats query failed: %s", SPI_result_code_string(rc));
-	return SPI_processed;
-}
-
-static uint64
-stats_exec(const char *sql, int nargs, Oid *types, Datum *values, int expect)
-{
-	return stats_exec_nulls(sql, nargs, types, values, NULL, expect);
-}
-
-static bool
-stats_is_managed(const char *rel)
-{
-	Datum		val[1] = {CStringGetTextDatum(rel)};
-	Oid			typ[1] = {TEXTOID};
-
-	stats_exec("SELECT 1 FROM cognomega.part_config"
-			   " WHERE parent OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
-			   1, typ, val, SPI_OK_SELECT);
-	return SPI_processed > 0;
-}
-
-/*
  * Register one of the extension's history tables (stats_history,
  * job_history: partitioned on their first column, col) for partition
  * management once; keep its retention equal to its setting (minutes).
@@ -183,25 +118,22 @@ stats_ensure_managed(const char *rel, const char *col, int retention_min)
 	Datum		val[3] = {CStringGetTextDatum(rel), Int32GetDatum(retention_min),
 		CStringGetTextDatum(col)};
 	Oid			typ[3] = {TEXTOID, INT4OID, TEXTOID};
+	Oid			relid = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum(rel)));
 
-	if (!stats_is_managed(rel))
+	if (!partman_is_managed(relid))
 	{
 		Datum		key[1] = {Int64GetDatum(STATS_REGISTER_LOCK_KEY)};
 		Oid			keytype[1] = {INT8OID};
 
-		stats_exec("SELECT pg_catalog.pg_advisory_xact_lock($1)",
-				   1, keytype, key, SPI_OK_SELECT);
-		if (!stats_is_managed(rel))
-			stats_exec("SELECT cognomega.create_parent($1::pg_catalog.regclass,"
-					   " $3, '1 day'::interval, premake => 4,"
-					   " retention => pg_catalog.make_interval(mins => $2))",
-					   3, typ, val, SPI_OK_SELECT);
+		spi_exec_kept("SELECT pg_catalog.pg_advisory_xact_lock($1)",
+					  1, keytype, key, NULL, SPI_OK_SELECT);
+		if (!partman_is_managed(relid))
+			spi_exec_kept("SELECT cognomega.create_parent($1::pg_catalog.regclass,"
+						  " $3, '1 day'::interval, premake => 4,"
+						  " retention => pg_catalog.make_interval(mins => $2))",
+						  3, typ, val, NULL, SPI_OK_SELECT);
 	}
-	stats_exec("UPDATE cognomega.part_config"
-			   "   SET retention = pg_catalog.make_interval(mins => $2)"
-			   " WHERE parent OPERATOR(pg_catalog.=) $1::pg_catalog.regclass"
-			   "   AND retention IS DISTINCT FROM pg_catalog.make_interval(mins => $2)",
-			   2, typ, val, SPI_OK_UPDATE);
+	partman_set_retention(relid, retention_min);
 }
 
 /* can the cache figures be read here? */
@@ -249,7 +181,7 @@ stats_read_counters(StatsCounters *c, int hits_col, int misses_col)
 	"        WHERE datname = pg_catalog.current_database() AND backend_type = 'client backend'" \
 	"        GROUP BY 1)," \
 	" m AS (SELECT s.parent::pg_catalog.text AS tbl, s.rows_in_default, s.premade_ahead, s.newest_end," \
-	"              (SELECT c.premake FROM cognomega.part_config c WHERE c.parent OPERATOR(pg_catalog.=) s.parent) AS premake," \
+	"              ($8 OPERATOR(pg_catalog.->>) s.parent::pg_catalog.text)::pg_catalog.int4 AS premake," \
 	"              CASE WHEN s.parent::pg_catalog.oid OPERATOR(pg_catalog.=) ANY ($7) THEN NULL ELSE" \
 	"              (SELECT pg_catalog.sum(pg_catalog.pg_total_relation_size(t.relid))" \
 	"                 FROM pg_catalog.pg_partition_tree(s.parent) t WHERE t.isleaf) END AS size," \
@@ -312,10 +244,10 @@ stats_statements_query(void)
 
 	if (libs == NULL || strstr(libs, "pg_stat_statements") == NULL)
 		return STATS_NO_STATEMENTS;
-	stats_exec("SELECT n.nspname FROM pg_catalog.pg_extension e"
-			   "  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace"
-			   " WHERE e.extname OPERATOR(pg_catalog.=) 'pg_stat_statements'",
-			   0, NULL, NULL, SPI_OK_SELECT);
+	spi_exec_kept("SELECT n.nspname FROM pg_catalog.pg_extension e"
+				  "  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace"
+				  " WHERE e.extname OPERATOR(pg_catalog.=) 'pg_stat_statements'",
+				  0, NULL, NULL, NULL, SPI_OK_SELECT);
 	if (SPI_processed != 1 ||
 		(nsp = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)) == NULL)
 		return STATS_NO_STATEMENTS;
@@ -370,23 +302,12 @@ stats_lock_tree_nowait(Oid parent)
 static Datum
 stats_busy_parents(void)
 {
-	List	   *parents = NIL;
+	List	   *parents = partman_parents();
 	List	   *busy = NIL;
 	ListCell   *lc;
 	Datum	   *elems;
 	int			n = 0;
-	uint64		i;
 
-	stats_exec("SELECT parent::pg_catalog.oid FROM cognomega.part_config",
-			   0, NULL, NULL, SPI_OK_SELECT);
-	for (i = 0; i < SPI_processed; i++)
-	{
-		bool		isnull;
-
-		parents = lappend_oid(parents,
-							  DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
-															 SPI_tuptable->tupdesc, 1, &isnull)));
-	}
 	foreach(lc, parents)
 		if (!stats_lock_tree_nowait(lfirst_oid(lc)))
 			busy = lappend_oid(busy, lfirst_oid(lc));
@@ -408,9 +329,10 @@ stats_record(StatsCounters *prev, StatsCounters *cur, const SysInfo *si)
 {
 	bool		isnull;
 	Datum		managed;
-	Datum		val[7];
-	char		nulls[7];
-	Oid			typ[7] = {INT8OID, INT8OID, TEXTOID, FLOAT8OID, INT4OID, FLOAT8OID, OIDARRAYOID};
+	Datum		val[8];
+	char		nulls[8];
+	Oid			typ[8] = {INT8OID, INT8OID, TEXTOID, FLOAT8OID, INT4OID, FLOAT8OID, OIDARRAYOID,
+	JSONBOID};
 
 	memset(val, 0, sizeof(val));
 	memset(nulls, ' ', sizeof(nulls));
@@ -434,11 +356,12 @@ stats_record(StatsCounters *prev, StatsCounters *cur, const SysInfo *si)
 	else
 		nulls[5] = 'n';
 	val[6] = stats_busy_parents();
+	val[7] = partman_premakes();
 
-	stats_exec_nulls(psprintf(STATS_INSERT,
-							  stats_cache_available() ? STATS_CACHE : STATS_NO_CACHE,
-							  stats_statements_query()),
-					 7, typ, val, nulls, SPI_OK_INSERT_RETURNING);
+	spi_exec_kept(psprintf(STATS_INSERT,
+						   stats_cache_available() ? STATS_CACHE : STATS_NO_CACHE,
+						   stats_statements_query()),
+				  8, typ, val, nulls, SPI_OK_INSERT_RETURNING);
 	stats_read_counters(cur, 1, 2);
 	managed = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
 	managed = PointerGetDatum(PG_DETOAST_DATUM_COPY(managed));
@@ -505,77 +428,13 @@ stats_window_hit_ratio(const StatsCounters *prev, const StatsCounters *cur)
 }
 
 /*
- * The managed parents that are short of future partitions, or whose
- * partitions end before their next maintenance is due ($1: the row's
- * managed_tables; $2: the interval in seconds of parents without their own,
- * cognomega.maintenance_interval, or its default of an hour when the job is
- * off and maintenance is scheduled elsewhere, e.g. by pg_cron @hourly).
- * Column 6: true when the clock alone cannot explain it: never maintained,
- * maintenance overdue (past next + grace), or the partitions end before
- * the next run (next = last_maintenance + interval: premake x the
- * partition interval is shorter than the maintenance interval).  Operators
- * are qualified: a superuser runs this.
- */
-#define STATS_SHORT_PARENTS \
-	"SELECT c.parent::pg_catalog.oid, c.parent::pg_catalog.text, c.time_zone, c.premake," \
-	"       c.last_maintenance," \
-	"       c.last_maintenance IS NULL" \
-	"       OR pg_catalog.now() OPERATOR(pg_catalog.>) d.due" \
-	"       OR n.newest_end OPERATOR(pg_catalog.<) d.next" \
-	"  FROM cognomega.part_config c" \
-	"  JOIN pg_catalog.jsonb_each($1) m ON m.key OPERATOR(pg_catalog.=) c.parent::pg_catalog.text" \
-	"  CROSS JOIN LATERAL (SELECT (m.value OPERATOR(pg_catalog.->>) 'premade_ahead')::pg_catalog.int4," \
-	"                             (m.value OPERATOR(pg_catalog.->>) 'newest_end')::pg_catalog.timestamptz) n(ahead, newest_end)" \
-	"  CROSS JOIN LATERAL (SELECT COALESCE(c.maintenance_interval," \
-	"                                      pg_catalog.make_interval(secs => $2))) i(iv)" \
-	"  CROSS JOIN LATERAL (SELECT c.last_maintenance OPERATOR(pg_catalog.+) i.iv," \
-	"                             c.last_maintenance OPERATOR(pg_catalog.+) i.iv OPERATOR(pg_catalog.+)" \
-	"                             GREATEST(i.iv OPERATOR(pg_catalog.*) 0.1::pg_catalog.float8," \
-	"                                      '1 minute'::pg_catalog.interval)) d(next, due)" \
-	" WHERE n.ahead OPERATOR(pg_catalog.<) c.premake OR n.newest_end OPERATOR(pg_catalog.<) d.next"
-
-/*
- * The subjects (parent as text) for which MISSING_FUTURE_PARTITIONS holds:
- * short of future partitions, and maintenance should already have made
- * them (see the file header).
- */
-static Datum
-stats_late_parents(Datum managed)
-{
-	int			secs = cognomega_maintenance_interval_s > 0 ?
-		cognomega_maintenance_interval_s : STATS_DEFAULT_MAINTENANCE_S;
-	Datum		val[2] = {managed, Int32GetDatum(secs)};
-	Oid			typ[2] = {JSONBOID, INT4OID};
-	uint64		n = stats_exec(STATS_SHORT_PARENTS, 2, typ, val, SPI_OK_SELECT);
-	SPITupleTable *tt = SPI_tuptable;
-	Datum	   *late = palloc(sizeof(Datum) * (n + 1));
-	int			nlate = 0;
-	uint64		i;
-
-	for (i = 0; i < n; i++)
-	{
-		HeapTuple	tup = tt->vals[i];
-		bool		isnull;
-
-		if (!DatumGetBool(SPI_getbinval(tup, tt->tupdesc, 6, &isnull)) &&
-			partman_premade_ahead_at(DatumGetObjectId(SPI_getbinval(tup, tt->tupdesc, 1, &isnull)),
-									 SPI_getvalue(tup, tt->tupdesc, 3),
-									 DatumGetTimestampTz(SPI_getbinval(tup, tt->tupdesc, 5, &isnull))) >=
-			DatumGetInt32(SPI_getbinval(tup, tt->tupdesc, 4, &isnull)))
-			continue;			/* only the clock has moved since the last run */
-		late[nlate++] = SPI_getbinval(tup, tt->tupdesc, 2, &isnull);
-	}
-	return PointerGetDatum(construct_array(late, nlate, TEXTOID, -1, false, TYPALIGN_INT));
-}
-
-/*
  * The conditions holding now, raised or refreshed, and the open alerts of
  * the kinds judged this run resolved when their condition no longer holds;
  * each raise and resolve is announced with NOTIFY cognomega_alerts (sent
  * when the job's transaction commits).  Parameters:
  *	$1, $2		the window's cache hit ratio (or -1) and its threshold
  *	$3			the row's managed_tables
- *	$4			the parents stats_late_parents found
+ *	$4			the parents partman_late_parents found
  *	$5, $6		memory in use in percent (or -1) and its threshold
  *	$7, $8		CPU over the window in percent (or -1) and its threshold
  *	$9, $10		the jobs failing in a row, how many times, and $11 the
@@ -700,7 +559,8 @@ stats_alerts(double hit_ratio, Datum managed, const SysInfo *si)
 	val[0] = Float8GetDatum(hit_ratio);
 	val[1] = Float8GetDatum(cognomega_alert_cache_hit_ratio);
 	val[2] = managed;
-	val[3] = stats_late_parents(managed);
+	val[3] = partman_late_parents(managed, cognomega_maintenance_interval_s > 0 ?
+								  cognomega_maintenance_interval_s : STATS_DEFAULT_MAINTENANCE_S);
 	val[4] = Float8GetDatum(stats_memory_percent(si));
 	val[5] = Float8GetDatum(cognomega_alert_memory_percent);
 	val[6] = Float8GetDatum(stats_cpu_percent(si));
@@ -708,7 +568,7 @@ stats_alerts(double hit_ratio, Datum managed, const SysInfo *si)
 	stats_failing_jobs(&val[8], &val[9], &val[11]);
 	val[10] = Float8GetDatum((double) cognomega_alert_job_failures);
 
-	stats_exec(STATS_ALERTS, 12, typ, val, SPI_OK_SELECT);
+	spi_exec_kept(STATS_ALERTS, 12, typ, val, NULL, SPI_OK_SELECT);
 	for (i = 0; i < 3; i++)
 	{
 		bool		isnull;
@@ -727,10 +587,10 @@ stats_forget_alerts(void)
 	Datum		val[1] = {Int32GetDatum(cognomega_alert_retention_min)};
 	Oid			typ[1] = {INT4OID};
 
-	stats_exec("DELETE FROM cognomega.alerts"
-			   " WHERE resolved_at OPERATOR(pg_catalog.<)"
-			   "       (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(mins => $1))",
-			   1, typ, val, SPI_OK_DELETE);
+	spi_exec_kept("DELETE FROM cognomega.alerts"
+				  " WHERE resolved_at OPERATOR(pg_catalog.<)"
+				  "       (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(mins => $1))",
+				  1, typ, val, NULL, SPI_OK_DELETE);
 }
 
 /*
@@ -768,11 +628,11 @@ stats_record_job(const char *job, TimestampTz started, const char *status,
 	else
 		nulls[5] = 'n';
 	val[6] = BoolGetDatum(by_worker);
-	stats_exec_nulls("INSERT INTO cognomega.job_history (job, database, started_at, ended_at,"
-					 "        status, sqlstate, message, result, by_worker)"
-					 " VALUES ($1, pg_catalog.current_database(), $2, pg_catalog.clock_timestamp(),"
-					 "         $3, $4, $5, $6, $7)",
-					 7, typ, val, nulls, SPI_OK_INSERT);
+	spi_exec_kept("INSERT INTO cognomega.job_history (job, database, started_at, ended_at,"
+				  "        status, sqlstate, message, result, by_worker)"
+				  " VALUES ($1, pg_catalog.current_database(), $2, pg_catalog.clock_timestamp(),"
+				  "         $3, $4, $5, $6, $7)",
+				  7, typ, val, nulls, SPI_OK_INSERT);
 	AtEOXact_GUC(true, nest);
 }
 
@@ -805,9 +665,26 @@ stats_run(MemoryContext result_cxt)
 							   psprintf("stats: 1 row recorded, %s", alerts));
 }
 
+/* the stats job's settings, from _PG_init */
 void
-stats_define_gucs(void)
+stats_init(void)
 {
+	DefineCustomIntVariable("cognomega.stats_retention",
+							"How long rows of cognomega.stats_history are kept.",
+							NULL,
+							&cognomega_stats_retention_min,
+							30 * 24 * 60, 60, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_MIN,
+							NULL, NULL, NULL);
+
+	DefineCustomRealVariable("cognomega.alert_cache_hit_ratio",
+							 "Cache hit ratio below which the stats job raises LOW_CACHE_HIT_RATE.",
+							 NULL,
+							 &cognomega_alert_cache_hit_ratio,
+							 0.7, 0.0, 1.0,
+							 PGC_SIGHUP, 0,
+							 NULL, NULL, NULL);
+
 	DefineCustomRealVariable("cognomega.alert_memory_percent",
 							 "Memory use, in percent, above which the stats job raises HIGH_MEMORY_USAGE.",
 							 "CRITICAL from 95 percent.",

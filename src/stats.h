@@ -27,6 +27,6 @@ extern void stats_record_job(const char *job, TimestampTz started, const char *s
 							 bool by_worker);
 
 /* the stats job's settings (alerts, histories), from _PG_init */
-extern void stats_define_gucs(void);
+extern void stats_init(void);
 
 #endif							/* COGNOMEGA_STATS_H */

@@ -327,7 +327,7 @@ sysinfo_read(SysInfo *si)
 }
 
 void
-sysinfo_define_gucs(void)
+sysinfo_init(void)
 {
 	DefineCustomStringVariable("cognomega.debug_sys_root",
 							   "Developer option: directory prefixed to the /proc and /sys/fs/cgroup paths the stats job reads.",

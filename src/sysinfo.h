@@ -26,6 +26,6 @@ typedef struct SysInfo
 extern char *cognomega_debug_sys_root;
 
 extern void sysinfo_read(SysInfo *si);
-extern void sysinfo_define_gucs(void);
+extern void sysinfo_init(void);
 
 #endif							/* COGNOMEGA_SYSINFO_H */

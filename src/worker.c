@@ -68,6 +68,10 @@
 #include "cognomega.h"
 #include "worker.h"
 
+/* settings (worker_init) */
+static char *cognomega_databases = NULL;
+static char *cognomega_worker_role = NULL;
+
 #define WK_MAX_DATABASES	64
 #define WK_STATUS_LEN		32
 #define WK_ERROR_LEN		512
@@ -143,10 +147,29 @@ static bool wk_role_reported = false;
 PGDLLEXPORT void cognomega_launcher_main(Datum main_arg);
 PGDLLEXPORT void cognomega_worker_main(Datum main_arg);
 
-/* ----------------------------------------------------------------
- * Shared memory
- * ----------------------------------------------------------------
- */
+/* ---- Settings and shared memory ---- */
+
+/* the launcher's settings, from _PG_init */
+void
+worker_init(void)
+{
+	DefineCustomStringVariable("cognomega.databases",
+							   "Comma-separated list of databases in which the background jobs run.",
+							   NULL,
+							   &cognomega_databases,
+							   "postgres",
+							   PGC_SIGHUP, GUC_LIST_INPUT,
+							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("cognomega.worker_role",
+							   "Role the background jobs run as; empty means the bootstrap superuser.",
+							   NULL,
+							   &cognomega_worker_role,
+							   "",
+							   PGC_SIGHUP, 0,
+							   NULL, NULL, NULL);
+}
+
 void
 worker_shmem_request(void)
 {
@@ -385,10 +408,8 @@ wk_job_read(int slotno, WkJobKind job, TimestampTz *last_start, int *failures)
 	LWLockRelease(wk_shared->lock);
 }
 
-/* ----------------------------------------------------------------
- * cognomega.job_status
- * ----------------------------------------------------------------
- */
+/* ---- cognomega.job_status ---- */
+
 static Datum
 wk_text_or_null(const char *s, bool *isnull)
 {
@@ -465,10 +486,8 @@ cognomega_job_status(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* ----------------------------------------------------------------
- * Registration
- * ----------------------------------------------------------------
- */
+/* ---- Registration ---- */
+
 static void
 wk_fill_worker(BackgroundWorker *w, const char *function)
 {
@@ -492,10 +511,7 @@ worker_register_launcher(void)
 	RegisterBackgroundWorker(&w);
 }
 
-/* ----------------------------------------------------------------
- * Launcher
- * ----------------------------------------------------------------
- */
+/* ---- Launcher ---- */
 
 /* on exit, forget being the launcher (workers check nothing of it) */
 static void
@@ -906,10 +922,8 @@ cognomega_launcher_main(Datum main_arg)
 	}
 }
 
-/* ----------------------------------------------------------------
- * Database worker
- * ----------------------------------------------------------------
- */
+/* ---- Database worker ---- */
+
 static int	wk_my_slot = -1;
 
 /* set (in a signal handler) when the worker stops itself over a parent */
@@ -1094,7 +1108,9 @@ wk_worker_loop(void)
 			ProcessConfigFile(PGC_SIGHUP);
 			wk_reschedule(due, GetCurrentTimestamp());
 		}
+		/* what a run allocates outside its transactions lives one iteration */
 		MemoryContextReset(loopcxt);
+		MemoryContextSwitchTo(loopcxt);
 		now = GetCurrentTimestamp();
 		wake = TimestampTzPlusMilliseconds(now, WK_MAX_SLEEP_MS);
 		for (j = 0; j < WK_NUM_JOBS; j++)

@@ -5,8 +5,8 @@
  *		the jobs and their runner shared by the workers and
  *		cognomega.run_job() (jobs.c), the stats job (stats.c).
  *
- * The load-time entry points (worker_shmem_request, worker_shmem_startup,
- * worker_register_launcher) are declared in cognomega.h.
+ * The load-time entry points and the settings other capabilities read are
+ * declared here too.
  *
  *-------------------------------------------------------------------------
  */
@@ -47,6 +47,17 @@ typedef struct WkResult
 	TimestampTz due_hint;		/* worker: run again no later than this (0: none) */
 	int			sqlerrcode;		/* SQLSTATE of the first error, 0 when none */
 } WkResult;
+
+/* load time (cognomega.c): settings, shared memory, the launcher */
+extern void worker_init(void);
+extern void jobs_init(void);
+extern void worker_shmem_request(void);
+extern void worker_shmem_startup(void);
+extern void worker_register_launcher(void);
+
+/* settings of the jobs (jobs.c) the stats job reads too */
+extern int	cognomega_maintenance_interval_s;	/* 0 disables the job */
+extern int	cognomega_maintenance_lock_timeout_ms;
 
 /* jobs.c */
 extern const char *const wk_job_names[WK_NUM_JOBS];

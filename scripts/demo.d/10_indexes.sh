@@ -1,4 +1,4 @@
-# Demo section 10: the recommended compound indexes (DESIGN.md section 1).
+# Demo section 10: the recommended compound indexes (docs/setup.md).
 # Shows index_status, then for each of the 7 query patterns the plan with
 # the recommended index and its execution time without it (the index is
 # dropped inside a subtransaction that is rolled back, so nothing changes)

@@ -1,4 +1,4 @@
-# Demo section 20: partition management (DESIGN.md section 2).
+# Demo section 20: partition management (docs/partman.md).
 # ai_agent_analytics is managed by setup() (monthly, 3 ahead); the demo
 # data's older rows landed in its default partition.  Shows the status, a
 # stats run raising the ROWS_IN_DEFAULT_PARTITION alert, run_maintenance()

@@ -1,4 +1,4 @@
-# Demo section 30: the shared-memory result cache (DESIGN.md section 4).
+# Demo section 30: the shared-memory result cache (docs/cache.md).
 # cache_put / cache_get with a TTL, cached_query timed uncached / miss /
 # hit (clock_timestamp deltas over N calls, microseconds per call), and
 # commit-time invalidation across two sessions: session B is a psql kept

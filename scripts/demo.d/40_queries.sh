@@ -1,4 +1,4 @@
-# Demo section: joined query functions (DESIGN.md section 3).
+# Demo section: joined query functions (docs/queries.md).
 # Sourced by scripts/demo with the cluster environment set, after data load.
 
 section "Joined query functions: one call per screen"

@@ -1,4 +1,4 @@
-# Demo section 50: background workers (DESIGN.md section 5).
+# Demo section 50: background workers (docs/workers.md).
 # scripts/demo starts the cluster with cognomega.databases = '' (only the
 # launcher runs); this section turns the jobs on for the demo database with
 # short intervals (ALTER SYSTEM + pg_reload_conf()), waits for their first

@@ -1,6 +1,6 @@
 
 -- cognomega install script, part 10: the platform's data model and its
--- recommended compound indexes (DESIGN.md section 1).  The tables themselves
+-- recommended compound indexes (docs/setup.md).  The tables themselves
 -- are NOT created here: cognomega.setup() creates them later, as ordinary
 -- tables owned by its caller, so that DROP EXTENSION never drops user data.
 
@@ -68,10 +68,10 @@ GRANT SELECT ON cognomega.recommended_indexes TO PUBLIC;
 -- collations, no expressions, the same predicate.  INCLUDE columns and
 -- uniqueness are allowed (they do not make it less useful).  Among several,
 -- the one named as recommended wins, then a valid one, then by name.
-CREATE FUNCTION cognomega._equivalent_index(rel regclass, cols name[],
+CREATE FUNCTION cognomega._equivalent_index(rel pg_catalog.regclass, cols name[],
 											descs bool[], pred text,
 											preferred name)
-RETURNS regclass
+RETURNS pg_catalog.regclass
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -110,9 +110,9 @@ $$;
 -- Each recommended index with its table in the app schema (NULL when the
 -- table is missing) and the equivalent index found on it, if any.
 CREATE FUNCTION cognomega._recommended_in_place(
-	OUT ord int, OUT table_oid regclass, OUT index_name name,
+	OUT ord int, OUT table_oid pg_catalog.regclass, OUT index_name name,
 	OUT columns name[], OUT descending bool[], OUT predicate text,
-	OUT definition text, OUT found regclass)
+	OUT definition text, OUT found pg_catalog.regclass)
 RETURNS SETOF record
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -130,8 +130,8 @@ SELECT r.ord, c.oid::regclass, r.index_name, r.columns, r.descending,
 $$;
 
 -- An index and, when it is partitioned, all its partitions' indexes.
-CREATE FUNCTION cognomega._index_tree(idx regclass, OUT relid regclass)
-RETURNS SETOF regclass
+CREATE FUNCTION cognomega._index_tree(idx pg_catalog.regclass, OUT relid pg_catalog.regclass)
+RETURNS SETOF pg_catalog.regclass
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -188,7 +188,7 @@ END
 $$;
 
 -- CREATE INDEX statement for one recommended index on rel.
-CREATE FUNCTION cognomega._create_index_sql(rel regclass, idxname name,
+CREATE FUNCTION cognomega._create_index_sql(rel pg_catalog.regclass, idxname name,
 											cols name[], descs bool[],
 											pred text, use_concurrently bool,
 											only_parent bool)
@@ -210,7 +210,7 @@ $$;
 
 -- Whether an index and, for a partitioned one, all its partitions' indexes
 -- are valid.
-CREATE FUNCTION cognomega._index_tree_valid(idx regclass)
+CREATE FUNCTION cognomega._index_tree_valid(idx pg_catalog.regclass)
 RETURNS bool
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -223,7 +223,7 @@ $$;
 -- its partitions: the equivalent index there, or the free name the next
 -- statement would create.  On a partition the name is the partition's name
 -- followed by the recommended index's suffix.
-CREATE FUNCTION cognomega._index_name_on(rel regclass, top regclass,
+CREATE FUNCTION cognomega._index_name_on(rel pg_catalog.regclass, top pg_catalog.regclass,
 										 top_name name, suffix text,
 										 cols name[], descs bool[], pred text)
 RETURNS text
@@ -243,7 +243,7 @@ $$;
 -- Whether a partitioned table has a foreign table among its partitions (at
 -- any level): no index can be built on it, and PostgreSQL then never
 -- validates an ON ONLY index of the table (it counts the partitions).
-CREATE FUNCTION cognomega._has_foreign_partition(rel regclass)
+CREATE FUNCTION cognomega._has_foreign_partition(rel pg_catalog.regclass)
 RETURNS bool
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -259,7 +259,7 @@ $$;
 -- then each partitioned level's index ON ONLY, then ATTACH PARTITION of its
 -- children's indexes.  Equivalent indexes already on partitions are reused
 -- and only attached, so a half-applied run can be completed.
-CREATE FUNCTION cognomega._partitioned_index_ddl(rel regclass, top regclass,
+CREATE FUNCTION cognomega._partitioned_index_ddl(rel pg_catalog.regclass, top pg_catalog.regclass,
 												 top_name name, suffix text,
 												 cols name[], descs bool[],
 												 pred text, use_concurrently bool)
@@ -341,7 +341,7 @@ $$;
 
 -- The name a new index of a rebuilt tree gets on rel: the recommended name
 -- (on a partition, its name and the suffix), made free.
-CREATE FUNCTION cognomega._fresh_index_name(rel regclass, top regclass,
+CREATE FUNCTION cognomega._fresh_index_name(rel pg_catalog.regclass, top pg_catalog.regclass,
 											top_name name, suffix text)
 RETURNS text
 LANGUAGE sql STABLE
@@ -359,10 +359,10 @@ $$;
 -- An index on rel equivalent to the recommended one (as _equivalent_index)
 -- that is not part of the tree of index old: what a heal interrupted before
 -- (statement_timeout, psql carrying on) left of the new tree, to reuse.
-CREATE FUNCTION cognomega._equivalent_index_outside(rel regclass, cols name[],
+CREATE FUNCTION cognomega._equivalent_index_outside(rel pg_catalog.regclass, cols name[],
 													descs bool[], pred text,
-													preferred name, old regclass)
-RETURNS regclass
+													preferred name, old pg_catalog.regclass)
+RETURNS pg_catalog.regclass
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -395,10 +395,10 @@ $$;
 -- of its children's new indexes (the last ATTACH makes it valid).  What an
 -- interrupted run built of it (indexes outside old's tree) is reused, so
 -- that a rerun completes the same new tree rather than starting another.
-CREATE FUNCTION cognomega._fresh_partitioned_index_ddl(rel regclass, top regclass,
+CREATE FUNCTION cognomega._fresh_partitioned_index_ddl(rel pg_catalog.regclass, top pg_catalog.regclass,
 													   top_name name, suffix text,
 													   cols name[], descs bool[],
-													   pred text, old regclass)
+													   pred text, old pg_catalog.regclass)
 RETURNS SETOF text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -471,7 +471,7 @@ $$;
 -- index only on an actual ATTACH, so an ON ONLY index whose last ATTACH
 -- never ran (its partition dropped or detached since, a run interrupted)
 -- stays invalid for good.  Only a new index heals it.
-CREATE FUNCTION cognomega._index_stuck_invalid(rel regclass, idx regclass,
+CREATE FUNCTION cognomega._index_stuck_invalid(rel pg_catalog.regclass, idx pg_catalog.regclass,
 											   top_name name, cols name[],
 											   descs bool[], pred text)
 RETURNS bool

@@ -1,6 +1,6 @@
 
 -- ---------------------------------------------------------------------------
--- Part 2: partition management (DESIGN.md section 2; src/partman.c)
+-- Part 2: partition management (docs/partman.md; src/partman*.c)
 -- ---------------------------------------------------------------------------
 
 -- One row per managed parent.  Written by the functions below (as this

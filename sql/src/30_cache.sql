@@ -12,11 +12,11 @@
 
 CREATE FUNCTION cognomega.cache_put(key text, value jsonb,
                                     ttl interval DEFAULT NULL,
-                                    depends_on regclass[] DEFAULT '{}')
+                                    depends_on pg_catalog.regclass[] DEFAULT '{}')
 RETURNS bool
 LANGUAGE C VOLATILE PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', 'cognomega_cache_put';
-COMMENT ON FUNCTION cognomega.cache_put(text, jsonb, interval, regclass[]) IS
+COMMENT ON FUNCTION cognomega.cache_put(text, jsonb, interval, pg_catalog.regclass[]) IS
     'store value under key for the current role; false when not stored';
 
 CREATE FUNCTION cognomega.cache_get(key text)
@@ -33,11 +33,11 @@ AS 'MODULE_PATHNAME', 'cognomega_cache_invalidate';
 COMMENT ON FUNCTION cognomega.cache_invalidate(text) IS
     'remove the current role''s entry for key; true when there was one';
 
-CREATE FUNCTION cognomega.cache_invalidate_relation(rel regclass)
+CREATE FUNCTION cognomega.cache_invalidate_relation(rel pg_catalog.regclass)
 RETURNS bigint
 LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', 'cognomega_cache_invalidate_relation';
-COMMENT ON FUNCTION cognomega.cache_invalidate_relation(regclass) IS
+COMMENT ON FUNCTION cognomega.cache_invalidate_relation(pg_catalog.regclass) IS
     'invalidate every entry depending on rel (or its partition tree); returns entries removed';
 
 CREATE FUNCTION cognomega.cache_clear()
@@ -107,7 +107,7 @@ GRANT EXECUTE ON FUNCTION cognomega.cache_role_stats_internal() TO pg_monitor;
 REVOKE ALL ON cognomega.cache_role_stats FROM PUBLIC;
 GRANT SELECT ON cognomega.cache_role_stats TO pg_monitor;
 
--- Key-level invalidation (issue 12, DESIGN.md section 4).  A key column is
+-- Key-level invalidation (issue 12, docs/cache.md).  A key column is
 -- declared by a row trigger on our C function, the column names its
 -- arguments: the trigger reports the keys of the rows a write changes, and
 -- it is the declaration itself (pg_dump keeps it with its table; on a
@@ -119,11 +119,11 @@ AS 'MODULE_PATHNAME', 'cognomega_cache_key_trigger';
 COMMENT ON FUNCTION cognomega._cache_key_trigger() IS
     'row trigger of cache_key_column: reports the keys of changed rows to the cache';
 
-CREATE FUNCTION cognomega.cache_key_column(rel regclass, col name)
+CREATE FUNCTION cognomega.cache_key_column(rel pg_catalog.regclass, col name)
 RETURNS void
 LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', 'cognomega_cache_key_column';
-COMMENT ON FUNCTION cognomega.cache_key_column(regclass, name) IS
+COMMENT ON FUNCTION cognomega.cache_key_column(pg_catalog.regclass, name) IS
     'declare col a key column of rel (its owner only): writes invalidate the cache per key value';
 
 CREATE VIEW cognomega.cache_key_columns AS

@@ -1,6 +1,6 @@
 
 -- ---------------------------------------------------------------------------
--- Part 40: joined query functions (DESIGN.md section 3), src/queries.c.
+-- Part 40: joined query functions (docs/queries.md), src/queries.c.
 --
 -- Each answers one screen of the platform in one call, from a plan kept per
 -- backend, through the result cache when it is usable.  They run as the

@@ -1,4 +1,4 @@
--- Every bad input of DESIGN.md section 2 gets its error and SQLSTATE.
+-- Every bad input of docs/partman.md gets its error and SQLSTATE.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS cognomega;
 RESET client_min_messages;

@@ -45,7 +45,7 @@ SELECT count(*) AS partitions, count(*) FILTER (WHERE range_start > now() AND ra
 SELECT tableoid::regclass AS part, count(*) FROM rb
  WHERE ts < '2001-01-01' OR ts >= '2100-01-01' GROUP BY 1 ORDER BY 1;
 SELECT count(*) AS in_default FROM ONLY rb_default;
--- premade_ahead: the 4 of premake and the 2100 one
+-- premade_ahead: the 4 of premake (the 2100 one, far ahead, does not count)
 SELECT premade_ahead, rows_in_default, needs_attention
   FROM cognomega.partition_status WHERE parent = 'rb'::regclass;
 -- last_maintenance is the last run, failed step or not (so the worker

@@ -16,7 +16,7 @@ SELECT count(*) AS rows_before FROM cognomega.stats_history \gset
 SELECT cognomega.run_job('stats') IS NOT NULL AS again;
 SELECT count(*) - :rows_before AS new_rows FROM cognomega.stats_history;
 
--- the row carries what DESIGN.md lists; counters are cumulative
+-- the row carries what docs/workers.md lists; counters are cumulative
 SELECT database_size > 0 AS db_size,
        xact_commit > 0 AS commits, xact_rollback >= 0 AS rollbacks,
        temp_bytes >= 0 AS temp_bytes,

@@ -1,4 +1,4 @@
-# Background workers, the sentences of DESIGN.md section 5 not covered by
+# Background workers, the sentences of docs/workers.md not covered by
 # 050_workers.pl: with cognomega.databases and cognomega.worker_role left at
 # their defaults the jobs run in database postgres as the bootstrap
 # superuser; an idle worker holds no lock; SIGTERM ends a worker within a

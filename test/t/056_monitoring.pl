@@ -1,4 +1,4 @@
-# System monitoring (DESIGN.md 5.1): the memory and CPU readers against a
+# System monitoring (docs/workers.md): the memory and CPU readers against a
 # fake /proc and /sys/fs/cgroup (cognomega.debug_sys_root): cgroup limits,
 # no limit, missing files, malformed lines, counters going backwards; what
 # the stats job records and stats_rates makes of it; HIGH_MEMORY_USAGE,
