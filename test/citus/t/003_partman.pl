@@ -1,7 +1,9 @@
 # Partition management on a distributed partitioned table (ai_agent_analytics
 # after cognomega.distribute()): create ahead and retention work as on one
 # node (Citus distributes the new partitions and drops the shards of the
-# old); the default-partition rescue is a TODO.  Run on the coordinator.
+# old); the default-partition rescue refuses clearly (WARNING, last_error,
+# 0A000 from partition_data) and the by-hand move is tested.  Maintenance
+# of a Citus parent runs on the coordinator only.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -55,14 +57,17 @@ is($coord->safe_psql('postgres', q{SELECT rows_in_default FROM cognomega.partiti
 my ($rc, $mout, $merr) = $coord->psql('postgres', q{SELECT action, partition FROM cognomega.run_maintenance('ai_agent_analytics')});
 note "rc=$rc out=$mout err=$merr";
 my $left = $coord->safe_psql('postgres', q{SELECT count(*) FROM ai_agent_analytics_default});
-TODO:
-{
-	# partman probes the default partition's heap, empty on the coordinator
-	# (the rows are in its shards): still silently nothing (issue 17, open)
-	local $TODO = 'the rescue on a distributed parent: not implemented yet (src/partman.c is being split)';
-	ok(($mout =~ /^moved 50 rows\|/m && $left eq '0') || ($rc != 0 || $merr =~ /WARNING/),
-		'the rescue moves the rows or says why not (never silently nothing)');
-}
+# the rows are in the default's shards: maintenance sees them (it used to
+# probe the coordinator's empty local table and report nothing) and
+# refuses to move them, clearly
+like($merr, qr/WARNING:  partition maintenance of ai_agent_analytics: rows not moved out of the default partition: table "ai_agent_analytics" is distributed by Citus/,
+	'the rescue says why the rows stay (WARNING)');
+is($left, '50', 'the rows stay in the default');
+like($coord->safe_psql('postgres', q{SELECT last_error FROM cognomega.part_config WHERE parent = 'ai_agent_analytics'::regclass}),
+	qr/distributed by Citus/, 'last_error says why');
+my ($prc, $pout, $perr) = $coord->psql('postgres', "\\set VERBOSITY verbose\nSELECT cognomega.partition_data('ai_agent_analytics')");
+like($perr, qr/ERROR:  0A000: rows not moved out of the default partition: table "ai_agent_analytics" is distributed by Citus/,
+	'partition_data: 0A000, not 0 rows');
 is($coord->safe_psql('postgres', q{SELECT count(*) FROM ai_agent_analytics WHERE created_at >= '2031-06-15'}), '50',
 	'no row lost');
 
@@ -84,5 +89,22 @@ is($coord->safe_psql('postgres', q{SELECT count(*) FROM ai_agent_analytics_p2031
 	'by hand: the rows are in their partition');
 is($coord->safe_psql('postgres', q{SELECT count(*) FROM pg_dist_partition WHERE logicalrelid = 'ai_agent_analytics_p20310601'::regclass}),
 	'1', 'by hand: the new partition is distributed');
+
+
+# on a worker, a Citus parent is not maintained (its DDL runs through the
+# coordinator): skipped with the reason, whatever registered it there
+my ($crc, $cout, $cerr) = $workers[0]->psql('postgres',
+	q{SELECT cognomega.create_parent('ai_agent_analytics', 'created_at', '1 month')});
+note "create_parent on a worker: rc=$crc $cout $cerr";
+if ($workers[0]->safe_psql('postgres', q{SELECT count(*) FROM cognomega.part_config WHERE parent = 'ai_agent_analytics'::regclass}) eq '1')
+{
+	my ($wrc, $wout, $werr) = $workers[0]->psql('postgres', q{SELECT * FROM cognomega.run_maintenance('ai_agent_analytics')});
+	like($werr, qr/skipped: "?ai_agent_analytics"? is a Citus table and this node is not the Citus coordinator/,
+		'worker: the Citus parent is skipped, with the reason');
+}
+else
+{
+	pass('worker: create_parent refused, nothing to maintain there');
+}
 
 done_testing();
