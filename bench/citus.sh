@@ -15,7 +15,9 @@
 # (the users of that worker for the worker runs), the same for both.
 # Prints tps and the ratios cached / join.  A benchmark: nothing passes or
 # fails.  Knobs: CITUS_BENCH_SECONDS (10).  Run as root from the repo root
-# after make install.
+# after make install, with PG_CONFIG naming a server you may install Citus
+# into (scripts/citus-build installs it there; bench/run runs this one only
+# when named: bench/run citus).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
