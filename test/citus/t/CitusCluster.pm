@@ -23,6 +23,8 @@ sub node
 		"shared_preload_libraries = '$preload'",
 		"cognomega.databases = ''",
 		"citus.node_conninfo = 'sslmode=disable'",
+		# a node's connections to itself (shard moves): its socket directory
+		"citus.local_hostname = '" . $node->host . "'",
 		"max_prepared_transactions = 20",
 		"max_connections = 60",
 		"wal_level = logical",
