@@ -67,12 +67,17 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/catalog.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_namespace.h"
 #include "common/hashfn.h"
 #include "common/int.h"
 #include "funcapi.h"
@@ -85,12 +90,14 @@
 #include "storage/shmem.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/bytea.h"
 #include "utils/float.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/pg_locale.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -961,7 +968,156 @@ cache_get_internal(const char *key)
 
 /* ---- store ---- */
 
-/* false when rel may not back a shared entry (RLS, temporary, catalog) */
+/* ---- Citus (docs/cache.md, "Citus") ---- */
+
+/*
+ * Set by the query functions around their store, after qry_citus_local
+ * found every shard the document read on this node: then a Citus table
+ * (never a shard named directly) may back the entry.
+ */
+bool		cache_citus_local_checked = false;
+
+/*
+ * Whether relid is a Citus table (distributed, reference or Citus local:
+ * a row in pg_dist_partition) or a shard of one (named <table>_<shardid>,
+ * a row in pg_dist_shard).  Writes to a Citus table run on its shards, on
+ * whichever node holds them, in backends of that node: the write sets of
+ * this node do not see them as writes to relid, so nothing cached over a
+ * Citus table could be invalidated on time.  The cache is bypassed for
+ * them, except for the query functions' documents whose shards are all on
+ * this node (queries.c, qry_citus_local), whose writes the write sets see
+ * as writes to the table (cache_citus_shard_of).  Without Citus in this
+ * database (no pg_dist_partition) it is one
+ * negative syscache lookup.  Answers are kept per backend until the next
+ * relcache invalidation (Citus invalidates a table's relcache entry when
+ * it distributes or undistributes it).
+ */
+#define CACHE_CITUS_MEMO 64
+static struct
+{
+	Oid			relid;
+	bool		citus;
+	Oid			logical;		/* the table relid is a shard of, or Invalid */
+}			cache_citus_memo[CACHE_CITUS_MEMO];
+static int	cache_citus_nmemo = 0;
+static bool cache_citus_callback = false;
+
+static void
+cache_citus_forget(Datum arg, Oid relid)
+{
+	cache_citus_nmemo = 0;
+}
+
+/*
+ * The first row whose column attnum equals value (by proc) in
+ * pg_catalog.catname; its first column (an oid) in *first.
+ */
+static bool
+cache_catalog_has(const char *catname, AttrNumber attnum, RegProcedure proc,
+				  Datum value, Oid *first)
+{
+	Oid			catalog = get_relname_relid(catname, PG_CATALOG_NAMESPACE);
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+	bool		found;
+
+	if (!OidIsValid(catalog))
+		return false;
+	rel = table_open(catalog, AccessShareLock);
+	ScanKeyInit(&key, attnum, BTEqualStrategyNumber, proc, value);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	found = HeapTupleIsValid(tup);
+	if (found && first != NULL)
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tup, 1, RelationGetDescr(rel), &isnull);
+
+		*first = isnull ? InvalidOid : DatumGetObjectId(d);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+static bool
+cache_citus_lookup(Oid relid, Oid *logical)
+{
+	char	   *name;
+	char	   *digits;
+	int64		shardid = 0;
+
+	*logical = InvalidOid;
+	if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
+		return false;
+	/* pg_dist_partition.logicalrelid (1), pg_dist_shard.shardid (2) */
+	if (cache_catalog_has("pg_dist_partition", 1, F_OIDEQ, ObjectIdGetDatum(relid), NULL))
+		return true;
+	name = get_rel_name(relid);
+	if (name == NULL || (digits = strrchr(name, '_')) == NULL || digits[1] == '\0')
+		return false;
+	for (char *p = digits + 1; *p; p++)
+	{
+		if (*p < '0' || *p > '9' || shardid > (PG_INT64_MAX - 9) / 10)
+			return false;
+		shardid = shardid * 10 + (*p - '0');
+	}
+	if (!cache_catalog_has("pg_dist_shard", 2, F_INT8EQ, Int64GetDatum(shardid), logical))
+		return false;
+	/* a shard's name is its table's, cut to fit, then _shardid */
+	if (!OidIsValid(*logical) || get_rel_name(*logical) == NULL ||
+		strncmp(name, get_rel_name(*logical), Min(digits - name, 8)) != 0)
+		*logical = InvalidOid;
+	return true;
+}
+
+static int
+cache_citus_memo_index(Oid relid)
+{
+	bool		citus;
+	Oid			logical;
+
+	if (!cache_citus_callback)
+	{
+		CacheRegisterRelcacheCallback(cache_citus_forget, (Datum) 0);
+		cache_citus_callback = true;
+	}
+	for (int i = 0; i < cache_citus_nmemo; i++)
+		if (cache_citus_memo[i].relid == relid)
+			return i;
+	citus = cache_citus_lookup(relid, &logical);
+	if (cache_citus_nmemo == CACHE_CITUS_MEMO)
+		cache_citus_nmemo = 0;
+	cache_citus_memo[cache_citus_nmemo].relid = relid;
+	cache_citus_memo[cache_citus_nmemo].citus = citus;
+	cache_citus_memo[cache_citus_nmemo].logical = logical;
+	return cache_citus_nmemo++;
+}
+
+bool
+cache_citus_relation(Oid relid)
+{
+	return cache_citus_memo[cache_citus_memo_index(relid)].citus;
+}
+
+/*
+ * The Citus table whose shard relid is (on a node holding shards), or
+ * InvalidOid: the write sets of this node map a write to a shard to its
+ * table (invalidate.c), so that entries over the table on this node are
+ * invalidated by the writes to its local shards.
+ */
+Oid
+cache_citus_shard_of(Oid relid)
+{
+	return cache_citus_memo[cache_citus_memo_index(relid)].logical;
+}
+
+/*
+ * false when rel may not back a shared entry (RLS, temporary, catalog, a
+ * Citus table or shard)
+ */
 bool
 cache_relation_storable(Oid relid)
 {
@@ -978,7 +1134,8 @@ cache_relation_storable(Oid relid)
 		form->relkind != RELKIND_SEQUENCE &&
 		!IsCatalogRelationOid(relid);
 	ReleaseSysCache(tup);
-	return ok;
+	return ok && (!cache_citus_relation(relid) ||
+				  (cache_citus_local_checked && !OidIsValid(cache_citus_shard_of(relid))));
 }
 
 /* add (relid, slot) unless the slot is there already */

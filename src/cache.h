@@ -160,6 +160,9 @@ extern bool cache_store_kind_keys(char kind, const char *text, uint32 textlen,
 								  int nrelids, const CacheKeyDep *keys,
 								  int nkeys, TimestampTz fence);
 extern bool cache_relation_storable(Oid relid);
+extern bool cache_citus_local_checked;
+extern bool cache_citus_relation(Oid relid);
+extern Oid	cache_citus_shard_of(Oid relid);
 extern bool cache_type_output_keyed(Oid typid);
 extern void cache_check_schema_usage(Oid relid);
 extern Jsonb *cache_get_internal(const char *key);

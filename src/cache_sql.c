@@ -1355,6 +1355,44 @@ cq_execute(CqPlan *cp)
 	return result;
 }
 
+/*
+ * Whether the query reads a Citus table or shard anywhere in its rewritten
+ * tree (views expanded, sublinks included).  The tree, not the plan's
+ * relationOids: Citus replaces the plan of a distributed query by its own,
+ * which need not list the tables (docs/cache.md, Citus).
+ */
+static bool
+cq_citus_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, cq_citus_walker, context,
+								 QTW_EXAMINE_RTES_BEFORE);
+	if (IsA(node, RangeTblEntry))
+	{
+		RangeTblEntry *rte = (RangeTblEntry *) node;
+
+		return rte->rtekind == RTE_RELATION && cache_citus_relation(rte->relid);
+	}
+	return expression_tree_walker(node, cq_citus_walker, context);
+}
+
+static bool
+cq_reads_citus(CqPlan *cp)
+{
+	CachedPlanSource *ps;
+
+	if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
+		return false;
+	for (int i = 0; i < cp->nrelids; i++)
+		if (cache_citus_relation(cp->relids[i]))
+			return true;
+	ps = linitial(SPI_plan_get_plan_sources(cp->plan));
+	return ps->query_list == NIL ||
+		cq_citus_walker((Node *) ps->query_list, NULL);
+}
+
 static text *
 cached_query_internal(const char *query, int64 ttl_ms)
 {
@@ -1381,6 +1419,8 @@ cached_query_internal(const char *query, int64 ttl_ms)
 	if (usable)
 	{
 		cacheable = cq_prepare_key(cp, query, &key);
+		if (cacheable && cq_reads_citus(cp))
+			cacheable = false;
 		if (cacheable)
 		{
 			result = (text *) cache_lookup_kind(CACHE_KIND_QUERY, key.data,

@@ -168,6 +168,7 @@
 #include "utils/timestamp.h"
 
 #include "cognomega.h"
+#include "cache.h"
 #include "invalidate.h"
 #include "replica.h"
 #include "spi_util.h"
@@ -373,7 +374,7 @@ inval_db_epoch_slot(void)
 
 /* the partition root of relid (relid itself when it is no partition) */
 static Oid
-inval_partition_root(Oid relid)
+inval_tree_root(Oid relid)
 {
 	Oid			root = relid;
 
@@ -386,6 +387,22 @@ inval_partition_root(Oid relid)
 		list_free(ancestors);
 	}
 	return root;
+}
+
+/*
+ * The relation whose slots stand for relid: its partition root; for a
+ * Citus shard (whose own partitions are shards too), the partition root of
+ * the Citus table it is a shard of, so that a write to a shard on this
+ * node invalidates what this node cached over the table (docs/cache.md,
+ * Citus).
+ */
+static Oid
+inval_partition_root(Oid relid)
+{
+	Oid			root = inval_tree_root(relid);
+	Oid			table = cache_citus_shard_of(root);
+
+	return OidIsValid(table) ? inval_tree_root(table) : root;
 }
 
 uint32
@@ -823,7 +840,8 @@ inval_root_keyed(Oid root)
 
 	if (info->keyed[replica] >= 0)
 		return info->keyed[replica] == 1;
-	if (!inval_root_columns(root, &columns))
+	/* a Citus table's rows are written on its shards, without its triggers */
+	if (!inval_root_columns(root, &columns) || cache_citus_relation(root))
 		return false;
 	resets = inval_keyed_resets;
 	keyed = true;
@@ -1023,8 +1041,21 @@ invalidate_executor_start(QueryDesc *queryDesc, int eflags)
 	PlannedStmt *stmt = queryDesc->plannedstmt;
 
 	if (inval_shared == NULL || (eflags & EXEC_FLAG_EXPLAIN_ONLY) ||
-		IsParallelWorker() || stmt->resultRelations == NIL)
+		IsParallelWorker())
 		return;
+	/*
+	 * A write planned by Citus (its plan has no result relation): where it
+	 * lands on shards of this node their own executors note them, but a
+	 * COPY into a local shard (INSERT ... SELECT through Citus) has none;
+	 * the whole database, as for a write whose target is not known.
+	 */
+	if (stmt->resultRelations == NIL)
+	{
+		if (stmt->commandType != CMD_SELECT && stmt->commandType != CMD_UTILITY &&
+			OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
+			inval_note_relation(InvalidOid);
+		return;
+	}
 
 	for (int i = 0; i < list_length(stmt->resultRelations); i++)
 	{

@@ -40,6 +40,7 @@
 #include "utils/snapmgr.h"
 
 #include "cognomega.h"
+#include "cache.h"
 #include "compat.h"
 #include "partman_int.h"
 #include "spi_util.h"
@@ -59,6 +60,12 @@ pm_default_has_rows(const PmParent *pp)
 	/* a partitioned or foreign default has no heap to probe: see pm_odd_default */
 	if (!OidIsValid(pp->defpart) || pp->defkind != RELKIND_RELATION)
 		return false;
+	/* a Citus table's rows are in its shards, its local heap is empty */
+	if (cache_citus_relation(pp->defpart))
+		return spi_exec(psprintf("SELECT 1 FROM ONLY %s LIMIT 1",
+								 pm_qualified(get_namespace_name(get_rel_namespace(pp->defpart)),
+											  get_rel_name(pp->defpart))),
+						false, SPI_OK_SELECT) > 0;
 	rel = table_open(pp->defpart, AccessShareLock);
 	snap = RegisterSnapshot(GetLatestSnapshot());
 	scan = table_beginscan(rel, snap, 0, NULL);
@@ -184,6 +191,13 @@ pm_move_refusal(const PmParent *pp)
 	Oid			types[2] = {OIDOID, OIDOID};
 	Datum		values[2] = {ObjectIdGetDatum(pp->relid), ObjectIdGetDatum(pp->defpart)};
 
+	/*
+	 * Citus (docs/scale-out.md): the move deletes by ctid and attaches a
+	 * table filled locally, neither of which means the same on shards
+	 */
+	if (cache_citus_relation(pp->relid) || cache_citus_relation(pp->defpart))
+		return psprintf("rows not moved out of the default partition: table \"%s\" is distributed by Citus, whose shards hold the rows; move them by hand as docs/scale-out.md shows",
+						pp->relname);
 	spi_exec_args("SELECT c.conname::pg_catalog.text, c.conrelid::pg_catalog.regclass::pg_catalog.text"
 				  "  FROM pg_catalog.pg_constraint c"
 				  " WHERE c.contype OPERATOR(pg_catalog.=) 'f'"

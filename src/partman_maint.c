@@ -34,6 +34,7 @@
 #include "utils/lsyscache.h"
 
 #include "cognomega.h"
+#include "cache.h"
 #include "compat.h"
 #include "partman_int.h"
 #include "spi_util.h"
@@ -290,11 +291,21 @@ pm_maintain_one(void *arg)
 	Timestamp	now_local;
 	bool		create,
 				move,
-				retain;
+				retain,
+				isnull;
 	char	   *why;
 
 	pm_lock_parent(cfg->parent);
 	pm_open_parent(cfg->parent, ShareUpdateExclusiveLock, cfg->zone, false, pp);
+	/* Citus (docs/scale-out.md): a distributed parent's DDL runs on the coordinator */
+	if (cache_citus_relation(cfg->parent) &&
+		spi_exec("SELECT pg_catalog.citus_is_coordinator()", true, SPI_OK_SELECT) == 1 &&
+		!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("\"%s\" is a Citus table and this node is not the Citus coordinator",
+						pp->relname),
+				 errdetail("The partitions of a Citus table are created and dropped through the coordinator, where its maintenance runs.")));
 	pm_classify_interval(&cfg->interval, pp->keytype, &pp->unit, &pp->step);
 	now_local = pm_now_local(pp);
 	m->now_slot = pm_to_raw(pp, pm_slot_start(pp, now_local, 0));

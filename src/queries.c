@@ -58,6 +58,7 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -275,29 +276,43 @@ qry_schema_name(Oid nsp)
  * sorted) only for jsonb's output to print it again.
  */
 
-/* FROM clause giving, for each user u, r = (user, apps) */
+/*
+ * The apps of user u, newest first.  same_as: an expression u.id equals
+ * ("$1" for one user), repeated on the apps so that Citus (docs/scale-out.md)
+ * sees both tables fixed to the same distribution value and routes the
+ * whole query to one node; the planner here takes it as the redundant
+ * condition it is.
+ */
 static char *
-qry_user_doc_from(const char *s)
+qry_user_apps(const char *s, const char *same_as)
 {
-	return psprintf("FROM %s.users u CROSS JOIN LATERAL (SELECT u AS \"user\", "
-					"ARRAY(SELECT x FROM (SELECT a.id, a.title, a.status, a.created_at "
-					"FROM %s.generated_apps a WHERE a.user_id" QRY_EQ "u.id "
-					"ORDER BY a.created_at DESC NULLS LAST, a.id) x) AS apps) r",
-					s, s);
+	return psprintf("ARRAY(SELECT x FROM (SELECT a.id, a.title, a.status, a.created_at "
+					"FROM %s.generated_apps a WHERE a.user_id" QRY_EQ "u.id%s%s "
+					"ORDER BY a.created_at DESC NULLS LAST, a.id) x)",
+					s, same_as ? " AND a.user_id" QRY_EQ : "", same_as ? same_as : "");
 }
 
 static char *
 qry_sql_user_with_apps(const char *s)
 {
-	return psprintf("SELECT pg_catalog.to_json(r) %s WHERE u.id" QRY_EQ "$1",
-					qry_user_doc_from(s));
+	return psprintf("SELECT pg_catalog.to_json(r) FROM %s.users u "
+					"CROSS JOIN LATERAL (SELECT u AS \"user\", %s AS apps) r "
+					"WHERE u.id" QRY_EQ "$1",
+					s, qry_user_apps(s, "$1"));
 }
 
+/*
+ * The documents built over a subquery that reads the tables (a correlated
+ * subquery beside a FROM-less one is what Citus cannot push down to the
+ * shards), r = (user, apps) made from its row.
+ */
 static char *
 qry_sql_users_with_apps(const char *s)
 {
-	return psprintf("SELECT u.id, pg_catalog.to_json(r) %s WHERE u.id" QRY_EQ "ANY ($1)",
-					qry_user_doc_from(s));
+	return psprintf("SELECT d.id, pg_catalog.to_json(r) FROM (SELECT u.id, u AS \"user\", "
+					"%s AS apps FROM %s.users u WHERE u.id" QRY_EQ "ANY ($1)) d "
+					"CROSS JOIN LATERAL (SELECT d.\"user\", d.apps) r",
+					qry_user_apps(s, NULL), s);
 }
 
 static char *
@@ -312,7 +327,8 @@ qry_sql_user_agents_overview(const char *s)
 					"pg_catalog.count(*) FILTER (WHERE t.status" QRY_EQ "'in_progress') AS in_progress "
 					"FROM %s.ai_agent_tasks t WHERE t.agent_id" QRY_EQ "g.id "
 					"AND t.status" QRY_EQ "ANY ('{pending,in_progress}'::pg_catalog.text[])) c "
-					"WHERE g.user_id" QRY_EQ "u.id AND g.status" QRY_EQ "'active' "
+					"WHERE g.user_id" QRY_EQ "u.id AND g.user_id" QRY_EQ "$1 "
+					"AND g.status" QRY_EQ "'active' "
 					"ORDER BY g.created_at DESC NULLS LAST, g.id) x) AS agents) r "
 					"WHERE u.id" QRY_EQ "$1", s, s, s);
 }
@@ -567,21 +583,97 @@ qry_output_keyed(QryKind kind, const Oid *deps)
 }
 
 /*
+ * On a Citus node, for a document keyed by id over the Citus tables
+ * rels: whether every shard it reads (the one holding id of each
+ * distributed table, the only one of a reference table) is placed on this
+ * node, and Citus runs queries on local shards in this backend
+ * (citus.enable_local_execution, its default).  Then every write to those
+ * rows runs on this node, on a shard whose writes the write sets map to
+ * its table (invalidate.c), and this backend's own writes to them are its
+ * own: the cache's argument holds per node (docs/cache.md, Citus).  A
+ * batch (id NULL), a placement elsewhere or any doubt: no.
+ */
+static SPIPlanPtr qry_citus_plan = NULL;
+
+/*
+ * Set by qry_cache_ok: the Citus tables among the deps of this call were
+ * found local.  A table distributed meanwhile (seen by the store only) is
+ * then still refused: its shards were never checked.
+ */
+static bool qry_citus_checked = false;
+
+static bool
+qry_citus_local(const Oid *rels, int nrels, const pg_uuid_t *id)
+{
+	const char *local = GetConfigOption("citus.enable_local_execution", true, false);
+	Datum	   *elems = palloc(sizeof(Datum) * nrels);
+	Datum		args[2];
+	bool		isnull;
+	bool		result = false;
+
+	if (id == NULL || local == NULL || strcmp(local, "on") != 0)
+		return false;
+	for (int i = 0; i < nrels; i++)
+		elems[i] = ObjectIdGetDatum(rels[i]);
+	args[0] = UUIDPGetDatum(id);
+	args[1] = PointerGetDatum(construct_array(elems, nrels, OIDOID, sizeof(Oid),
+											  true, TYPALIGN_INT));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (qry_citus_plan == NULL)
+	{
+		Oid			argtypes[2] = {UUIDOID, OIDARRAYOID};
+		SPIPlanPtr	plan = SPI_prepare("SELECT pg_catalog.bool_and(EXISTS ("
+									   "SELECT FROM pg_catalog.pg_dist_placement p"
+									   " WHERE p.shardid OPERATOR(pg_catalog.=)"
+									   " pg_catalog.get_shard_id_for_distribution_column(t.rel::pg_catalog.regclass, $1)"
+									   " AND p.groupid OPERATOR(pg_catalog.=)"
+									   " (SELECT groupid FROM pg_catalog.pg_dist_local_group)))"
+									   " FROM pg_catalog.unnest($2) t(rel)",
+									   2, argtypes);
+
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not prepare the Citus placement check");
+		qry_citus_plan = plan;
+	}
+	if (SPI_execute_plan(qry_citus_plan, args, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1)
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		result = !isnull && DatumGetBool(d);
+	}
+	SPI_finish();
+	return result;
+}
+
+/*
  * Whether this call may use the cache: the cache is usable and the caller
  * may SELECT every table the document reads (table-level privilege; a
  * caller with only column privileges is answered uncached, and SPI checks
- * exactly what the query reads).
+ * exactly what the query reads); on Citus tables, only where the shards it
+ * reads are on this node (qry_citus_local).
  */
 static bool
-qry_cache_ok(QryKind kind, const Oid *deps)
+qry_cache_ok(QryKind kind, const Oid *deps, const pg_uuid_t *id)
 {
 	Oid			role = GetUserId();
+	Oid			citus[QRY_MAX_DEPS];
+	int			ncitus = 0;
 
 	if (!cache_usable())
 		return false;
 	for (int i = 0; i < qry_defs[kind].ndeps; i++)
+	{
 		if (pg_class_aclcheck(deps[i], role, ACL_SELECT) != ACLCHECK_OK)
 			return false;
+		if (cache_citus_relation(deps[i]))
+			citus[ncitus++] = deps[i];
+	}
+	qry_citus_checked = false;
+	if (ncitus > 0 && !qry_citus_local(citus, ncitus, id))
+		return false;
+	qry_citus_checked = ncitus > 0;
 	return qry_output_keyed(kind, deps);
 }
 
@@ -724,6 +816,23 @@ qry_keys(QryKind kind, const Oid *deps, const pg_uuid_t *id, const text *json,
 	return n;
 }
 
+/* Citus tables among deps: qry_cache_ok found their shards local */
+static pg_noinline void
+qry_store_keys(const char *key, text *doc, const Oid *deps, int ndeps,
+			   const CacheKeyDep *keys, int nkeys, TimestampTz fence)
+{
+	cache_citus_local_checked = qry_citus_checked;
+	PG_TRY();
+	{
+		(void) cache_store_keys(key, doc, -1, deps, ndeps, keys, nkeys, fence);
+	}
+	PG_FINALLY();
+	{
+		cache_citus_local_checked = false;
+	}
+	PG_END_TRY();
+}
+
 static void
 qry_store(const char *key, text *doc, QryKind kind, const pg_uuid_t *id,
 		  const Oid *deps, int ndeps, TimestampTz fence)
@@ -731,8 +840,7 @@ qry_store(const char *key, text *doc, QryKind kind, const pg_uuid_t *id,
 	CacheKeyDep keys[QRY_MAX_AGENT_KEYS + 3];
 	int			nkeys = qry_keys(kind, deps, id, doc, keys);
 
-	(void) cache_store_keys(key, doc ? doc : qry_null_doc(), -1, deps, ndeps,
-							keys, nkeys, fence);
+	qry_store_keys(key, doc ? doc : qry_null_doc(), deps, ndeps, keys, nkeys, fence);
 }
 
 /* ---- single documents ---- */
@@ -777,7 +885,7 @@ qry_document(QryKind kind, const pg_uuid_t *id, Datum *args, const char *key_ext
 	text	   *doc;
 
 	qry_deps(kind, nsp, deps);
-	cached = qry_cache_ok(kind, deps) && qry_key(key, kind, nsp, id, key_extra);
+	cached = qry_cache_ok(kind, deps, id) && qry_key(key, kind, nsp, id, key_extra);
 	if (cached)
 	{
 		doc = cache_lookup(key);
@@ -978,7 +1086,7 @@ qry_users_with_apps(ArrayType *ids, ReturnSetInfo *rsinfo)
 	qry_deps(QRY_USERS_WITH_APPS, nsp, deps);
 	if (n == 0)
 		return;
-	cached = qry_cache_ok(QRY_USERS_WITH_APPS, deps);
+	cached = qry_cache_ok(QRY_USERS_WITH_APPS, deps, NULL);
 	misses = cached ? qry_users_from_cache(order, n, nsp) : n;
 	if (misses > 0)
 	{

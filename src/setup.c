@@ -43,6 +43,7 @@
 #include "utils/rel.h"
 
 #include "cognomega.h"
+#include "cache.h"
 #include "setup.h"
 #include "partman.h"
 #include "spi_util.h"
@@ -624,7 +625,8 @@ setup_declare_keys(Oid nsp, const char *schema, SetupOut *out)
 		Datum		args[2];
 		bool		isnull;
 
-		if (!OidIsValid(relid))
+		/* Citus: the rows are written on shards, without this trigger */
+		if (!OidIsValid(relid) || cache_citus_relation(relid))
 			continue;
 		args[0] = ObjectIdGetDatum(relid);
 		args[1] = DirectFunctionCall1(namein, CStringGetDatum(setup_keys[i].column));
