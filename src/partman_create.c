@@ -27,7 +27,11 @@
 
 #include "access/relation.h"
 #include "access/table.h"
+#include "access/genam.h"
+#include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_inherits.h"
 #include "commands/tablespace.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -558,4 +562,38 @@ pm_lock_for_changes(const PmParent *pp)
 	pm_lock_relation(pp->relid, AccessExclusiveLock);
 	if (OidIsValid(pp->defpart))
 		pm_lock_relation(pp->defpart, AccessExclusiveLock);
+	pm_lock_referencing(pp->relid, ShareRowExclusiveLock);
+}
+
+/*
+ * The tables with a foreign key to relid (and their partitions), in OID
+ * order: creating a partition of relid takes ShareRowExclusiveLock on
+ * them, detaching or dropping one AccessExclusiveLock.  pg_constraint has
+ * no index on confrelid: a scan of it, only when there is work.
+ */
+void
+pm_lock_referencing(Oid relid, LOCKMODE mode)
+{
+	Relation	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
+	List	   *referencing = NIL;
+	ListCell   *lc;
+	HeapTuple	tup;
+
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tup);
+
+		if (con->contype == CONSTRAINT_FOREIGN && con->confrelid == relid &&
+			con->conrelid != relid)
+			referencing = list_append_unique_oid(referencing, con->conrelid);
+	}
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+	foreach(lc, list_copy(referencing))
+		referencing = list_concat_unique_oid(referencing,
+											 find_all_inheritors(lfirst_oid(lc), NoLock, NULL));
+	list_sort(referencing, list_oid_cmp);
+	foreach(lc, referencing)
+		pm_lock_relation(lfirst_oid(lc), mode);
 }

@@ -167,6 +167,7 @@ extern int	pm_first_ending_after(const PmParent *pp, int64 p);
 extern void	pm_fill(PmParent *pp, int64 lo, int64 hi, bool rescue, int batch);
 extern void	pm_rescue_default(PmParent *pp, int64 cutoff, int batch, StringInfo errors);
 extern void	pm_lock_for_changes(const PmParent *pp);
+extern void pm_lock_referencing(Oid relid, LOCKMODE mode);
 
 /* partman_maint.c: retention and the maintenance loop */
 extern bool	pm_past_retention(const PmRange *r, int64 cutoff);

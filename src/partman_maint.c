@@ -49,7 +49,9 @@ pm_past_retention(const PmRange *r, int64 cutoff)
 /*
  * Drop, or detach when keep_table, every partition that ends at or before
  * cutoff.  All of them are locked first (after the parent and the default,
- * in bound order), so any wait happens before the first change.
+ * in bound order; before them the tables with a foreign key to the parent,
+ * which DETACH and DROP lock AccessExclusive), so any wait happens before
+ * the first change.
  */
 static void
 pm_apply_retention(PmParent *pp, int64 cutoff, bool keep_table)
@@ -58,6 +60,7 @@ pm_apply_retention(PmParent *pp, int64 cutoff, bool keep_table)
 	int			kept = 0;
 	char	   *qparent = pm_qualified(pp->nspname, pp->relname);
 
+	pm_lock_referencing(pp->relid, AccessExclusiveLock);
 	for (i = 0; i < pp->nparts; i++)
 		if (pm_past_retention(&pp->parts[i], cutoff))
 			pm_lock_relation(pp->parts[i].relid, AccessExclusiveLock);
@@ -330,7 +333,7 @@ pm_maintain_one(void *arg)
 	if (retain)
 		pm_run_step(m, "retention", pm_step_retention);
 	pm_restore_user(&save);
-	pm_record_run(cfg->parent, m->errors.len > 0 ? m->errors.data : NULL, false);
+	pm_record_run(cfg->parent, m->errors.len > 0 ? m->errors.data : NULL, true);
 }
 
 /*

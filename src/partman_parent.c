@@ -18,15 +18,20 @@
  * are partman_create.c's and partman_maint.c's.
  *
  * Maintenance is the deadlock victim, never the application.  Every lock a
- * maintainer waits for is taken by pm_lock_relation: at once if it is
- * free, else in slices of PM_LOCK_SLICE_MS, each a wait of its own that
- * runs the deadlock check after 1 ms instead of deadlock_timeout.  A
- * session that closes a cycle with a waiting maintainer is found by the
- * maintainer's next check (within a slice, well before the session's own
- * deadlock_timeout), so the maintainer gives up: the parent is skipped
- * (55P03), its locks released with its subtransaction, and the session
- * goes on.  The wait still queues (new lockers line up behind it), so a
- * busy table does not starve maintenance.  A maintainer whose transaction
+ * maintainer waits for itself is taken by pm_lock_relation: at once if it
+ * is free, else by one wait in the lock's queue (new lockers line up
+ * behind it, so a busy table does not starve maintenance) that runs the
+ * deadlock check after 1 ms instead of deadlock_timeout and then again
+ * every PM_DEADLOCK_RECHECK_MS (a repeating timeout that raises the same
+ * flag as the deadlock timeout).  A session that closes a cycle with a
+ * waiting maintainer is found by the maintainer's next check, before the
+ * session's own deadlock_timeout (1 s by default; a session with a
+ * deadlock_timeout under PM_DEADLOCK_RECHECK_MS may still find it first),
+ * so the maintainer gives up: the parent or the step is skipped (55P03),
+ * its locks released with its subtransaction, and the session goes on.
+ * Tables the parent references, and tables that reference it, are locked
+ * this way before the DDL that needs them; locks taken by the owner's own
+ * code (triggers) are ordinary waits.  A maintainer whose transaction
  * already holds a lock in the parent's tree does not even queue for the
  * first lock (pm_lock_parent): the other maintainer may be waiting for
  * exactly that lock.
@@ -51,6 +56,7 @@
 #include "partitioning/partdesc.h"
 #include "storage/lmgr.h"
 #include "storage/proc.h"
+#include "utils/timeout.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -211,73 +217,79 @@ pm_open_parent(Oid relid, LOCKMODE lockmode, const char *zone, bool missing_ok,
 	return true;
 }
 
-/* a slice of a maintainer's lock wait (see the locking contract) */
-#define PM_LOCK_SLICE_MS	100
+/* how often a waiting maintainer looks for a deadlock again */
+#define PM_DEADLOCK_RECHECK_MS	200
+
+static TimeoutId pm_recheck_timeout = MAX_TIMEOUTS;
+
+/*
+ * Timeout handler (signal context): ask the lock wait in progress to run
+ * the deadlock check again, as its own deadlock_timeout does once.
+ */
+static void
+pm_deadlock_recheck(void)
+{
+	CheckDeadLockAlert();
+}
 
 typedef struct PmLockWait
 {
 	Oid			relid;
 	LOCKMODE	mode;
-	int			wait_ms;
+	int			save_deadlock;	/* the session's deadlock_timeout */
 } PmLockWait;
 
 static void
-pm_lock_slice(void *arg)
+pm_lock_wait(void *arg)
 {
 	PmLockWait *w = arg;
-	int			save_deadlock = DeadlockTimeout;
-	int			save_lock = LockTimeout;
 
+	w->save_deadlock = DeadlockTimeout;
+	DeadlockTimeout = 1;
+	enable_timeout_every(pm_recheck_timeout,
+						 TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+													 PM_DEADLOCK_RECHECK_MS),
+						 PM_DEADLOCK_RECHECK_MS);
 	PG_TRY();
 	{
-		DeadlockTimeout = 1;
-		LockTimeout = w->wait_ms;
 		LockRelationOid(w->relid, w->mode);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
-		DeadlockTimeout = save_deadlock;
-		LockTimeout = save_lock;
+		disable_timeout(pm_recheck_timeout, false);
+		DeadlockTimeout = w->save_deadlock;
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	disable_timeout(pm_recheck_timeout, false);
+	DeadlockTimeout = w->save_deadlock;
 }
 
 /*
  * Lock relid in mode for maintenance, waiting up to the session's
- * lock_timeout (0: for ever) and giving up, with 55P03, as soon as the
- * wait is part of a deadlock.
+ * lock_timeout (0: for ever) in the lock's queue, and giving up, with
+ * 55P03, as soon as the wait is part of a deadlock.
  */
 void
 pm_lock_relation(Oid relid, LOCKMODE mode)
 {
-	TimestampTz start;
-	PmLockWait	w = {relid, mode, PM_LOCK_SLICE_MS};
+	PmLockWait	w = {relid, mode, 0};
+	ErrorData  *edata;
 
 	if (ConditionalLockRelationOid(relid, mode))
 		return;
-	start = GetCurrentTimestamp();
-	for (;;)
-	{
-		long		left = PM_LOCK_SLICE_MS + 1;
-		ErrorData  *edata;
-
-		if (LockTimeout > 0)
-			left = LockTimeout - TimestampDifferenceMilliseconds(start, GetCurrentTimestamp());
-		w.wait_ms = (int) Max(Min(left, PM_LOCK_SLICE_MS), 1);
-		edata = spi_in_subxact(pm_lock_slice, &w);
-		if (edata == NULL)
-			return;
-		if (edata->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED)
-			ereport(ERROR,
-					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-					 errmsg("could not lock relation \"%s\": waiting would deadlock",
-							get_rel_name(relid)),
-					 errdetail("Another session waits for a lock this transaction holds, and holds one this wait is for.")));
-		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE || left <= PM_LOCK_SLICE_MS)
-			ReThrowError(edata);
-		FreeErrorData(edata);
-		CHECK_FOR_INTERRUPTS();
-	}
+	if (pm_recheck_timeout == MAX_TIMEOUTS)
+		pm_recheck_timeout = RegisterTimeout(USER_TIMEOUT, pm_deadlock_recheck);
+	edata = spi_in_subxact(pm_lock_wait, &w);
+	if (edata == NULL)
+		return;
+	if (edata->sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED)
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("could not lock relation \"%s\": waiting would deadlock",
+						get_rel_name(relid)),
+				 errdetail("Another session waits for a lock this transaction holds, and holds one this wait is for.")));
+	ReThrowError(edata);
 }
 
 /*
