@@ -293,7 +293,8 @@ pm_lock_relation(Oid relid, LOCKMODE mode)
 }
 
 /*
- * A maintainer's first lock on a parent, ShareUpdateExclusive.  When this
+ * A maintainer's first lock on a parent, ShareUpdateExclusive (free: at
+ * once, no catalog read -- the no-op run's cost).  When this
  * transaction already holds a lock on the parent or one of its partitions
  * (its own INSERT, a SELECT), another maintainer holding
  * ShareUpdateExclusive may be waiting for our lock to go away before it can
@@ -306,6 +307,8 @@ pm_lock_parent(Oid relid)
 	List	   *tree;
 	ListCell   *lc;
 
+	if (ConditionalLockRelationOid(relid, ShareUpdateExclusiveLock))
+		return;
 	if (get_rel_relkind(relid) != RELKIND_PARTITIONED_TABLE)
 	{
 		/* gone, or not a parent: pm_open_parent says so */
@@ -315,15 +318,12 @@ pm_lock_parent(Oid relid)
 	tree = find_all_inheritors(relid, NoLock, NULL);
 	foreach(lc, tree)
 	{
-		if (!CheckRelationOidLockedByMe(lfirst_oid(lc), AccessShareLock, true))
-			continue;
-		if (!ConditionalLockRelationOid(relid, ShareUpdateExclusiveLock))
+		if (CheckRelationOidLockedByMe(lfirst_oid(lc), AccessShareLock, true))
 			ereport(ERROR,
 					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
 					 errmsg("could not lock table \"%s\" without waiting",
 							get_rel_name(relid)),
 					 errdetail("Another session holds a conflicting lock (another maintainer, VACUUM or DDL), and this transaction already holds a lock on the table or one of its partitions, so waiting could deadlock.")));
-		break;
 	}
 	list_free(tree);
 	pm_lock_relation(relid, ShareUpdateExclusiveLock);
