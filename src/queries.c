@@ -583,6 +583,13 @@ qry_output_keyed(QryKind kind, const Oid *deps)
 }
 
 /*
+ * Set by qry_cache_ok: the Citus tables among the deps of this call were
+ * found local.  A table distributed meanwhile (seen by the store only) is
+ * then still refused: its shards were never checked.
+ */
+static bool qry_citus_checked = false;
+
+/*
  * On a Citus node, for a document keyed by id over the Citus tables
  * rels: whether every shard it reads (the one holding id of each
  * distributed table, the only one of a reference table) is placed on this
@@ -593,21 +600,13 @@ qry_output_keyed(QryKind kind, const Oid *deps)
  * own: the cache's argument holds per node (docs/cache.md, Citus).  A
  * batch (id NULL), a placement elsewhere or any doubt: no.
  */
-static SPIPlanPtr qry_citus_plan = NULL;
-
-/*
- * Set by qry_cache_ok: the Citus tables among the deps of this call were
- * found local.  A table distributed meanwhile (seen by the store only) is
- * then still refused: its shards were never checked.
- */
-static bool qry_citus_checked = false;
-
 static bool
 qry_citus_local(const Oid *rels, int nrels, const pg_uuid_t *id)
 {
 	const char *local = GetConfigOption("citus.enable_local_execution", true, false);
 	Datum	   *elems = palloc(sizeof(Datum) * nrels);
 	Datum		args[2];
+	Oid			argtypes[2] = {UUIDOID, OIDARRAYOID};
 	bool		isnull;
 	bool		result = false;
 
@@ -618,26 +617,15 @@ qry_citus_local(const Oid *rels, int nrels, const pg_uuid_t *id)
 	args[0] = UUIDPGetDatum(id);
 	args[1] = PointerGetDatum(construct_array(elems, nrels, OIDOID, sizeof(Oid),
 											  true, TYPALIGN_INT));
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (qry_citus_plan == NULL)
-	{
-		Oid			argtypes[2] = {UUIDOID, OIDARRAYOID};
-		SPIPlanPtr	plan = SPI_prepare("SELECT pg_catalog.bool_and(EXISTS ("
-									   "SELECT FROM pg_catalog.pg_dist_placement p"
-									   " WHERE p.shardid OPERATOR(pg_catalog.=)"
-									   " pg_catalog.get_shard_id_for_distribution_column(t.rel::pg_catalog.regclass, $1)"
-									   " AND p.groupid OPERATOR(pg_catalog.=)"
-									   " (SELECT groupid FROM pg_catalog.pg_dist_local_group)))"
-									   " FROM pg_catalog.unnest($2) t(rel)",
-									   2, argtypes);
-
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "could not prepare the Citus placement check");
-		qry_citus_plan = plan;
-	}
-	if (SPI_execute_plan(qry_citus_plan, args, NULL, true, 1) == SPI_OK_SELECT &&
-		SPI_processed == 1)
+	spi_connect();
+	if (spi_exec_kept("SELECT pg_catalog.bool_and(EXISTS ("
+					  "SELECT FROM pg_catalog.pg_dist_placement p"
+					  " WHERE p.shardid OPERATOR(pg_catalog.=)"
+					  " pg_catalog.get_shard_id_for_distribution_column(t.rel::pg_catalog.regclass, $1)"
+					  " AND p.groupid OPERATOR(pg_catalog.=)"
+					  " (SELECT groupid FROM pg_catalog.pg_dist_local_group)))"
+					  " FROM pg_catalog.unnest($2) t(rel)",
+					  2, argtypes, args, NULL, SPI_OK_SELECT) == 1)
 	{
 		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 
