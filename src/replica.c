@@ -39,8 +39,12 @@
  * memory, with the global epoch slot held pending outside READY (so a
  * change of state also stops every hit and store at once):
  *
- *	UNKNOWN		at the start of recovery (rm_startup), and after an OFF
- *				record: nothing is served
+ *	UNKNOWN		at the start of recovery (rm_startup), after an OFF
+ *				record, and when replay has moved to another timeline (the
+ *				upstream, or the server this standby now follows, was
+ *				promoted: the new primary may not log, and, never started
+ *				with the setting on, has no file to make it say so):
+ *				nothing is served
  *	WAITING		a record came: the primary logs every commit with xid >= H,
  *				where H is the primary's next xid when its logging began
  *				(it logs for its whole lifetime: PGC_POSTMASTER); and
@@ -84,6 +88,7 @@
 #include "access/xlog.h"
 #include "access/xlog_internal.h"
 #include "access/xloginsert.h"
+#include "access/xlogrecovery.h"
 #include "access/xlogreader.h"
 #include "access/xlogutils.h"
 #include "miscadmin.h"
@@ -141,6 +146,7 @@ typedef struct ReplicaShared
 	bool		global_held;	/* the global epoch slot is held pending */
 	TransactionId start_horizon;	/* S: next xid where replay began */
 	TransactionId horizon;		/* served once no xid below it runs */
+	TimeLineID	tli;			/* replay's timeline when it left UNKNOWN */
 	pg_atomic_uint32 ninflight;
 	/* primary side */
 	pg_atomic_uint32 logging_horizon;	/* H of this lifetime, 0: not yet */
@@ -396,6 +402,16 @@ replica_raise_horizon(TransactionId h)
 		replica_shared->horizon = h;
 }
 
+/* the timeline replay is on (of the last record replayed) */
+static TimeLineID
+replica_replay_tli(void)
+{
+	TimeLineID	tli;
+
+	(void) GetXLogReplayRecPtr(&tli);
+	return tli;
+}
+
 /* caller holds the lock: leave READY (or stay out of it) */
 static void
 replica_set_state(ReplicaState st)
@@ -468,6 +484,22 @@ replica_serving(void)
 	if (!replica_invalidation || replica_shared == NULL)
 		return false;
 	st = pg_atomic_read_u32(&replica_shared->state);
+	if ((st == REPLICA_READY || st == REPLICA_WAITING) &&
+		replica_replay_tli() != replica_shared->tli)
+	{
+		/*
+		 * Replay went on to another timeline: the upstream was promoted (or
+		 * this standby now follows one that was), and the new primary may
+		 * not log.  Nothing is served until a record of its own says so.
+		 */
+		LWLockAcquire(replica_shared->lock, LW_EXCLUSIVE);
+		st = pg_atomic_read_u32(&replica_shared->state);
+		if ((st == REPLICA_READY || st == REPLICA_WAITING) &&
+			replica_replay_tli() != replica_shared->tli)
+			replica_set_state(REPLICA_UNKNOWN);
+		LWLockRelease(replica_shared->lock);
+		return false;
+	}
 	if (st == REPLICA_READY)
 		return true;
 	if (st != REPLICA_WAITING || !IsTransactionState() || IsInParallelMode())
@@ -486,8 +518,16 @@ replica_redo_writes(TransactionId xid, const xl_replica_writes *xl)
 	const uint32 *slots = xl->slots;
 	uint32		nslots = Min(xl->nslots, REPLICA_MAX_SLOTS);
 
+	if (pg_atomic_read_u32(&replica_shared->state) != REPLICA_UNKNOWN &&
+		replica_replay_tli() != replica_shared->tli)
+	{
+		/* a record from a new primary after a timeline switch: start over */
+		replica_raise_horizon(ReadNextTransactionId());
+		replica_set_state(REPLICA_UNKNOWN);
+	}
 	if (pg_atomic_read_u32(&replica_shared->state) == REPLICA_UNKNOWN)
 	{
+		replica_shared->tli = replica_replay_tli();
 		replica_raise_horizon(xl->horizon);
 		replica_set_state(REPLICA_WAITING);
 	}
