@@ -797,7 +797,7 @@ CREATE OR REPLACE VIEW cognomega.cache_key_columns AS
 -- ---- issue 17: Citus (sql/src/60_citus.sql) ----
 
 -- ---------------------------------------------------------------------------
--- Part 60: Citus (DESIGN.md section 8, docs/scale-out.md).
+-- Part 60: Citus (docs/scale-out.md).
 --
 -- cognomega.distribute() turns the tables setup() made into Citus tables on
 -- the coordinator, in this layout:

@@ -1,6 +1,6 @@
 
 -- ---------------------------------------------------------------------------
--- Part 60: Citus (DESIGN.md section 8, docs/scale-out.md).
+-- Part 60: Citus (docs/scale-out.md).
 --
 -- cognomega.distribute() turns the tables setup() made into Citus tables on
 -- the coordinator, in this layout:
