@@ -97,6 +97,7 @@ $coord->safe_psql('postgres', sprintf(q{SELECT citus_set_node_property('%s', %d,
 $coord->safe_psql('postgres', sprintf(q{SELECT citus_move_shard_placement(%s, '%s', %d, '%s', %d, shard_transfer_mode => 'block_writes')},
 	$shard, $a->host, $a->port, $coord->host, $coord->port));
 $tier->($coord); $tier->($coord);
+ok($hits->($coord) >= 1, 'the coordinator holding the shards caches');
 $b->safe_psql('postgres', qq{UPDATE users SET subscription_tier = 'on_coord' WHERE id = '$u'});
 is($tier->($coord), 'on_coord', 'the coordinator holding the shards: fresh after a write through a worker');
 $tier->($coord);
