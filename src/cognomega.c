@@ -41,6 +41,7 @@
 #include "sysinfo.h"
 #include "worker.h"
 #include "replica.h"
+#include "routing.h"
 
 PG_MODULE_MAGIC;
 
@@ -92,6 +93,7 @@ _PG_init(void)
 	ExecutorStart_hook = cognomega_ExecutorStart;
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = cognomega_ProcessUtility;
+	routing_init();
 
 	worker_register_launcher();
 }

@@ -72,6 +72,7 @@
 #include "cognomega.h"
 #include "cache.h"
 #include "queries.h"
+#include "routing.h"
 #include "setup.h"
 #include "spi_util.h"
 
@@ -636,32 +637,52 @@ qry_citus_local(const Oid *rels, int nrels, const pg_uuid_t *id)
 }
 
 /*
+ * The Citus tables among the deps of a call for id, and whether the shards
+ * it reads are all on this node (qry_citus_local): QRY_CITUS_NONE (no Citus
+ * table), QRY_CITUS_LOCAL or QRY_CITUS_ELSEWHERE.
+ */
+typedef enum QryCitus
+{
+	QRY_CITUS_NONE,
+	QRY_CITUS_LOCAL,
+	QRY_CITUS_ELSEWHERE
+} QryCitus;
+
+static QryCitus
+qry_citus_placement(QryKind kind, const Oid *deps, const pg_uuid_t *id)
+{
+	Oid			citus[QRY_MAX_DEPS];
+	int			ncitus = 0;
+
+	for (int i = 0; i < qry_defs[kind].ndeps; i++)
+		if (cache_citus_relation(deps[i]))
+			citus[ncitus++] = deps[i];
+	if (ncitus == 0)
+		return QRY_CITUS_NONE;
+	return qry_citus_local(citus, ncitus, id) ? QRY_CITUS_LOCAL : QRY_CITUS_ELSEWHERE;
+}
+
+/*
  * Whether this call may use the cache: the cache is usable and the caller
  * may SELECT every table the document reads (table-level privilege; a
  * caller with only column privileges is answered uncached, and SPI checks
  * exactly what the query reads); on Citus tables, only where the shards it
- * reads are on this node (qry_citus_local).
+ * reads are on this node (placement, from qry_citus_placement).
  */
 static bool
-qry_cache_ok(QryKind kind, const Oid *deps, const pg_uuid_t *id)
+qry_cache_ok(QryKind kind, const Oid *deps, QryCitus placement)
 {
 	Oid			role = GetUserId();
-	Oid			citus[QRY_MAX_DEPS];
-	int			ncitus = 0;
 
-	if (!cache_usable())
+	qry_citus_checked = false;
+	if (!cache_usable() || placement == QRY_CITUS_ELSEWHERE)
 		return false;
 	for (int i = 0; i < qry_defs[kind].ndeps; i++)
 	{
 		if (pg_class_aclcheck(deps[i], role, ACL_SELECT) != ACLCHECK_OK)
 			return false;
-		if (cache_citus_relation(deps[i]))
-			citus[ncitus++] = deps[i];
 	}
-	qry_citus_checked = false;
-	if (ncitus > 0 && !qry_citus_local(citus, ncitus, id))
-		return false;
-	qry_citus_checked = ncitus > 0;
+	qry_citus_checked = placement == QRY_CITUS_LOCAL;
 	return qry_output_keyed(kind, deps);
 }
 
@@ -871,9 +892,21 @@ qry_document(QryKind kind, const pg_uuid_t *id, Datum *args, const char *key_ext
 	bool		cached;
 	TimestampTz fence = 0;
 	text	   *doc;
+	QryCitus	placement;
 
 	qry_deps(kind, nsp, deps);
-	cached = qry_cache_ok(kind, deps, id) && qry_key(key, kind, nsp, id, key_extra);
+	placement = qry_citus_placement(kind, deps, id);
+
+	/*
+	 * Held by another Citus node: ask that node, with this session's output
+	 * settings, through the function's routed twin (routing.c), rather than
+	 * run the query here, which Citus would send there to render the
+	 * document with the settings of its own connection.
+	 */
+	if (placement == QRY_CITUS_ELSEWHERE &&
+		routing_remote_document(qry_defs[kind].name, args, &doc))
+		return doc;
+	cached = qry_cache_ok(kind, deps, placement) && qry_key(key, kind, nsp, id, key_extra);
 	if (cached)
 	{
 		doc = cache_lookup(key);
@@ -1074,7 +1107,8 @@ qry_users_with_apps(ArrayType *ids, ReturnSetInfo *rsinfo)
 	qry_deps(QRY_USERS_WITH_APPS, nsp, deps);
 	if (n == 0)
 		return;
-	cached = qry_cache_ok(QRY_USERS_WITH_APPS, deps, NULL);
+	cached = qry_cache_ok(QRY_USERS_WITH_APPS, deps,
+						  qry_citus_placement(QRY_USERS_WITH_APPS, deps, NULL));
 	misses = cached ? qry_users_from_cache(order, n, nsp) : n;
 	if (misses > 0)
 	{

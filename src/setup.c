@@ -31,6 +31,7 @@
 #include "catalog/catalog.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -38,9 +39,11 @@
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/partcache.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "cognomega.h"
 #include "cache.h"
@@ -220,6 +223,7 @@ static void setup_create_indexes(SetupOut *out);
 static void setup_declare_keys(Oid nsp, const char *schema, SetupOut *out);
 static char *setup_recorded_schema(bool fresh);
 static Oid	setup_config_relid(void);
+static Oid	setup_citus_schema_function(void);
 static bool setup_spi_bool(const char *sql);
 static void setup_emit(SetupOut *out, const char *fmt,...) pg_attribute_printf(2, 3);
 
@@ -667,8 +671,34 @@ setup_recorded_schema(bool fresh)
 		result = MemoryContextStrdup(caller,
 									 SPI_getvalue(SPI_tuptable->vals[0],
 												  SPI_tuptable->tupdesc, 1));
+
+	/*
+	 * A Citus worker: setup() ran on the coordinator, and distribute()
+	 * recorded the schema in the Citus metadata (60_citus.sql).
+	 */
+	else if (!fresh && GetConfigOption("citus.version", true, false) != NULL &&
+			 OidIsValid(setup_citus_schema_function()) &&
+			 spi_exec("SELECT cognomega._citus_app_schema()", true, SPI_OK_SELECT) > 0 &&
+			 SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) != NULL)
+		result = MemoryContextStrdup(caller,
+									 SPI_getvalue(SPI_tuptable->vals[0],
+												  SPI_tuptable->tupdesc, 1));
 	SPI_finish();
 	return result;
+}
+
+/* cognomega._citus_app_schema(), absent before the 0.3 script ran */
+static Oid
+setup_citus_schema_function(void)
+{
+	Oid			nsp = get_namespace_oid("cognomega", true);
+	oidvector  *noargs = buildoidvector(NULL, 0);
+
+	if (!OidIsValid(nsp))
+		return InvalidOid;
+	return GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid,
+						   CStringGetDatum("_citus_app_schema"),
+						   PointerGetDatum(noargs), ObjectIdGetDatum(nsp));
 }
 
 static Oid

@@ -28,6 +28,62 @@
 -- returns nothing (or what a new worker still needed).
 -- ---------------------------------------------------------------------------
 
+-- The query functions' routed twins (src/routing.c): a routed call runs on
+-- the holder over a Citus connection, with that connection's settings; the
+-- planner hook turns SELECT cognomega.user_with_apps(id) into
+-- SELECT cognomega._user_with_apps_routed(id, <the caller's output
+-- settings>), which applies them for the call and runs the same code.
+-- EXECUTE on the public function is checked for the caller at each call.
+CREATE FUNCTION cognomega._user_with_apps_routed(user_id uuid, settings text[])
+RETURNS json
+LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'cognomega_user_with_apps_routed';
+
+CREATE FUNCTION cognomega._user_agents_overview_routed(user_id uuid, settings text[])
+RETURNS json
+LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'cognomega_user_agents_overview_routed';
+
+CREATE FUNCTION cognomega._agent_analytics_routed(agent_id uuid, period text, settings text[])
+RETURNS json
+LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'cognomega_agent_analytics_routed';
+
+-- On a Citus worker, where setup() never ran: the schema whose users table
+-- is hash-distributed with its generated_apps colocated, as distribute()
+-- leaves them (the one the distributed user_with_apps is colocated with,
+-- when several schemas qualify).  Read from the Citus metadata, which the
+-- coordinator changes in the distributing transaction: nothing to undo on
+-- the workers when it rolls back.
+CREATE FUNCTION cognomega._citus_app_schema()
+RETURNS name
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	s name;
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
+		RETURN NULL;
+	END IF;
+	EXECUTE $q$
+		SELECT n.nspname
+		  FROM pg_dist_partition pu
+		  JOIN pg_class cu ON cu.oid = pu.logicalrelid AND cu.relname = 'users'
+		  JOIN pg_namespace n ON n.oid = cu.relnamespace
+		  JOIN pg_class ca ON ca.relnamespace = cu.relnamespace AND ca.relname = 'generated_apps'
+		  JOIN pg_dist_partition pa ON pa.logicalrelid = ca.oid AND pa.colocationid = pu.colocationid
+		 WHERE pu.partmethod = 'h'
+		 ORDER BY EXISTS (SELECT FROM pg_dist_object o
+						   WHERE o.classid = 'pg_proc'::regclass
+							 AND o.objid = 'cognomega.user_with_apps(uuid)'::regprocedure
+							 AND o.colocationid = pu.colocationid) DESC,
+				  n.nspname
+		 LIMIT 1$q$ INTO s;
+	RETURN s;
+END
+$$;
+
 CREATE FUNCTION cognomega.distribute(shard_count int DEFAULT NULL)
 RETURNS SETOF text
 LANGUAGE plpgsql
@@ -67,7 +123,38 @@ BEGIN
 					HINT = 'Run cognomega.setup() first.';
 		END IF;
 	END LOOP;
-	-- the query functions read setup_config on the node they run on
+	-- what Citus would refuse midway, refused before anything changes
+	IF coalesce(current_setting('citus.enable_unsafe_triggers', true), 'off') = 'off' THEN
+		FOR c IN SELECT tr.tgname, tr.tgrelid::regclass AS rel
+				   FROM unnest('{users,generated_apps,payments,voice_commands,ai_agents,ai_agent_tasks,ai_agent_analytics}'::name[]) n
+				   CROSS JOIN LATERAL (SELECT format('%I.%I', s, n)::regclass
+									   UNION SELECT relid FROM pg_partition_tree(format('%I.%I', s, n)::regclass)) p(relid)
+				   JOIN pg_trigger tr ON tr.tgrelid = p.relid
+				  WHERE NOT tr.tgisinternal AND tr.tgname <> 'cognomega_cache_keys'
+					AND NOT EXISTS (SELECT FROM pg_dist_partition d WHERE d.logicalrelid = p.relid)
+				  ORDER BY 2::text, 1
+				  LIMIT 1
+		LOOP
+			RAISE EXCEPTION 'table % has trigger %, which Citus does not distribute', c.rel, quote_ident(c.tgname)
+				USING ERRCODE = 'feature_not_supported',
+					DETAIL = 'Citus refuses to distribute a table with triggers unless citus.enable_unsafe_triggers is on; nothing was distributed.',
+					HINT = 'Drop the trigger (and recreate it after distribute() with citus.enable_unsafe_triggers on, if it only touches the same shard), or set citus.enable_unsafe_triggers = on.';
+		END LOOP;
+	END IF;
+	IF shard_count IS NOT NULL AND EXISTS (
+			SELECT FROM pg_dist_partition WHERE logicalrelid = format('%I.%I', s, 'users')::regclass) THEN
+		PERFORM FROM pg_dist_shard WHERE logicalrelid = format('%I.%I', s, 'users')::regclass
+		 HAVING count(*) <> shard_count;
+		IF FOUND THEN
+			RAISE NOTICE '%.users is already distributed in % shards: shard_count % applies only to tables distributed now',
+				quote_ident(s),
+				(SELECT count(*) FROM pg_dist_shard WHERE logicalrelid = format('%I.%I', s, 'users')::regclass),
+				shard_count
+				USING HINT = 'Change the shard count of distributed tables with Citus''s alter_distributed_table().';
+		END IF;
+	END IF;
+
+	-- the query functions run on the workers: the same cognomega there
 	FOR c IN SELECT nodename, nodeport, success, result
 			   FROM run_command_on_workers($$SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'cognomega'$$)
 	LOOP
@@ -195,34 +282,23 @@ BEGIN
 	FOR t IN SELECT * FROM (VALUES
 			(1, 'cognomega.user_with_apps(uuid)'::regprocedure, 'users'::name),
 			(2, 'cognomega.user_agents_overview(uuid)', 'users'),
-			(3, 'cognomega.agent_analytics(uuid,text)', 'ai_agent_analytics')) v(ord, f, tab)
+			(3, 'cognomega.agent_analytics(uuid,text)', 'ai_agent_analytics'),
+			(4, 'cognomega._user_with_apps_routed(uuid,text[])', 'users'),
+			(5, 'cognomega._user_agents_overview_routed(uuid,text[])', 'users'),
+			(6, 'cognomega._agent_analytics_routed(uuid,text,text[])', 'ai_agent_analytics')) v(ord, f, tab)
 			ORDER BY ord
 	LOOP
 		CONTINUE WHEN EXISTS (SELECT FROM pg_dist_object
 							   WHERE classid = 'pg_proc'::regclass AND objid = t.f
 								 AND distribution_argument_index IS NOT NULL);
-		PERFORM create_distributed_function(t.f, '$1', colocate_with => format('%I.%I', s, t.tab));
+		PERFORM create_distributed_function(t.f, '$1', colocate_with => format('%I.%I', s, t.tab),
+										   force_delegation => t.ord IN (4, 6));
 		RETURN NEXT format('distributed function %s by its first argument, colocated with %I.%I',
 						   t.f, s, t.tab);
 	END LOOP;
 
-	-- each worker's setup_config names the schema, as the coordinator's
-	FOR c IN SELECT nodename, nodeport, success, result
-			   FROM run_command_on_workers(format(
-					'INSERT INTO cognomega.setup_config (app_schema) VALUES (%L)'
-					' ON CONFLICT (singleton) DO UPDATE SET app_schema = EXCLUDED.app_schema'
-					' WHERE cognomega.setup_config.app_schema IS DISTINCT FROM EXCLUDED.app_schema',
-					s))
-	LOOP
-		IF NOT c.success THEN
-			RAISE EXCEPTION 'could not record the schema on worker %:%', c.nodename, c.nodeport
-				USING ERRCODE = 'object_not_in_prerequisite_state',
-					DETAIL = c.result;
-		END IF;
-		IF c.result <> 'INSERT 0 0' THEN
-			RETURN NEXT format('recorded schema %I on worker %s:%s', s, c.nodename, c.nodeport);
-		END IF;
-	END LOOP;
+	-- the workers find the schema in the Citus metadata
+	-- (cognomega._citus_app_schema), distributed in this transaction
 END
 $distribute$;
 

@@ -69,7 +69,9 @@ like($lines, qr/^made public\.ai_agent_tasks a reference table/m, 'tasks: refere
 like($lines, qr/^distributed public\.ai_agent_analytics by agent_id \(4 shards, its own colocation group\)$/m,
 	'analytics by agent');
 like($lines, qr/^distributed function cognomega\.user_with_apps\(uuid\)/m, 'user_with_apps distributed');
-like($lines, qr/^recorded schema public on worker /m, 'schema recorded on the workers');
+unlike($lines, qr/worker/, 'nothing written on the workers (they read the Citus metadata)');
+is($workers[0]->safe_psql('postgres', 'SELECT cognomega.app_schema()'), 'public',
+	'a worker knows the app schema');
 is($coord->safe_psql('postgres', 'SELECT count(*) FROM cognomega.distribute()'), '0',
 	'second call: no action');
 unlike($coord->safe_psql('postgres', 'SELECT * FROM cognomega.setup()'), qr/cache key/,
@@ -84,8 +86,10 @@ FROM pg_dist_partition WHERE logicalrelid::text IN ('users', 'generated_apps', '
 is($coord->safe_psql('postgres', q{
 SELECT string_agg(objid::regprocedure::text || ' $' || (distribution_argument_index + 1), ', ' ORDER BY objid::regprocedure::text)
 FROM pg_dist_object WHERE classid = 'pg_proc'::regclass AND distribution_argument_index IS NOT NULL}),
-	'cognomega.agent_analytics(uuid,text) $1, cognomega.user_agents_overview(uuid) $1, cognomega.user_with_apps(uuid) $1',
-	'the keyed query functions are distributed functions');
+	'cognomega._agent_analytics_routed(uuid,text,text[]) $1, cognomega._user_agents_overview_routed(uuid,text[]) $1, '
+	. 'cognomega._user_with_apps_routed(uuid,text[]) $1, '
+	. 'cognomega.agent_analytics(uuid,text) $1, cognomega.user_agents_overview(uuid) $1, cognomega.user_with_apps(uuid) $1',
+	'the keyed query functions and their routed twins are distributed functions');
 
 is($coord->safe_psql('postgres', 'SELECT count(*) FROM users'), '20', 'rows moved to the shards');
 is($coord->safe_psql('postgres', q{SELECT pg_relation_size('users')}), '0', 'none left on the coordinator');
@@ -123,9 +127,9 @@ SET citus.log_remote_commands = on;
 SET client_min_messages = notice;
 SELECT cognomega.user_with_apps('00000000-0000-0000-0000-000000000007');
 SELECT cognomega.agent_analytics('10000000-0000-0000-0000-000000000007', 'day');});
-like($err2, qr/NOTICE:  issuing SELECT cognomega\.user_with_apps\('00000000-0000-0000-0000-000000000007'/,
+like($err2, qr/NOTICE:  issuing SELECT cognomega\._user_with_apps_routed\('00000000-0000-0000-0000-000000000007'/,
 	'user_with_apps is delegated to the node holding the user');
-like($err2, qr/NOTICE:  issuing SELECT cognomega\.agent_analytics\('10000000-0000-0000-0000-000000000007'/,
+like($err2, qr/NOTICE:  issuing SELECT cognomega\._agent_analytics_routed\('10000000-0000-0000-0000-000000000007'/,
 	'agent_analytics is delegated to the node holding the agent');
 
 # The cache on Citus (docs/cache.md): a document is cached only on the node
