@@ -378,6 +378,7 @@ pm_partition_data(Oid parent, int batch)
 	/* cppcheck-suppress nullPointerRedundantCheck ; pm_not_managed raises */
 	pm_open_parent(parent, ShareUpdateExclusiveLock, cfg->zone, false, &pp);
 	pm_check_default(&pp);
+	pm_check_citus_coordinator(&pp);
 	pm_classify_interval(&cfg->interval, pp.keytype, &pp.unit, &pp.step);
 	/* the probe runs the owner's row-level security policies: as the owner */
 	pm_become_owner(pp.owner, &save);

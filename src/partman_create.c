@@ -195,13 +195,6 @@ pm_move_refusal(const PmParent *pp)
 	Oid			types[2] = {OIDOID, OIDOID};
 	Datum		values[2] = {ObjectIdGetDatum(pp->relid), ObjectIdGetDatum(pp->defpart)};
 
-	/*
-	 * Citus (docs/scale-out.md): the move deletes by ctid and attaches a
-	 * table filled locally, neither of which means the same on shards
-	 */
-	if (cache_citus_relation(pp->relid) || cache_citus_relation(pp->defpart))
-		return psprintf("rows not moved out of the default partition: table \"%s\" is distributed by Citus, whose shards hold the rows; move them by hand as docs/scale-out.md shows",
-						pp->relname);
 	spi_exec_args("SELECT c.conname::pg_catalog.text, c.conrelid::pg_catalog.regclass::pg_catalog.text"
 				  "  FROM pg_catalog.pg_constraint c"
 				  " WHERE c.contype OPERATOR(pg_catalog.=) 'f'"
@@ -263,6 +256,51 @@ pm_move_rows(const PmParent *pp, const char *newrel, int64 lo, int64 hi, int bat
 	return total;
 }
 
+/*
+ * Citus (docs/scale-out.md): the default's rows in [lo, hi) moved out of
+ * its shards into a table on this node (unlogged, in the parent's schema,
+ * dropped before the end: maintenance runs as the owner in a
+ * security-restricted operation, which may not create a temporary table;
+ * one DELETE .. RETURNING:
+ * exactly the rows deleted are kept), the partition created (Citus
+ * distributes it; the default's shards no longer hold a row of its range,
+ * so their constraint checks pass), then the rows inserted through the
+ * parent, which routes them to the new partition's shards.  A row that a
+ * write through a worker adds to the default meanwhile fails the create:
+ * the transaction rolls back, nothing moved, and the next run retries.
+ * The caller set sequential mode (pm_check_citus_coordinator): Citus allows
+ * DDL after a multi-shard modification in one transaction only over one
+ * connection per node.
+ */
+static int64
+pm_move_rows_citus(const PmParent *pp, const char *qname, const char *qparent,
+				   const char *bounds, int64 lo, int64 hi)
+{
+	char	   *cols = pm_column_list(pp);
+	char	   *def = pm_qualified(get_namespace_name(get_rel_namespace(pp->defpart)),
+								   get_rel_name(pp->defpart));
+	const char *key = quote_identifier(pp->keycol);
+	char	   *stash = pm_qualified(pp->nspname, pm_unique_name(pp, "_rescue"));
+	Oid			types[2];
+	Datum		values[2];
+	uint64		moved;
+
+	spi_exec(psprintf("CREATE UNLOGGED TABLE %s (LIKE %s)", stash, qparent), false, SPI_OK_ANY);
+	types[0] = types[1] = pp->keytype;
+	values[0] = pm_datum_from_raw(pp->keytype, lo);
+	values[1] = pm_datum_from_raw(pp->keytype, hi);
+	moved = spi_exec_args(psprintf("WITH moved AS (DELETE FROM ONLY %s WHERE %s OPERATOR(pg_catalog.>=) $1"
+								   " AND %s OPERATOR(pg_catalog.<) $2 RETURNING %s) "
+								   "INSERT INTO %s (%s) SELECT %s FROM moved",
+								   def, key, key, cols, stash, cols, cols),
+						  2, types, values, NULL, false, SPI_OK_ANY);
+	spi_exec(psprintf("CREATE TABLE %s PARTITION OF %s %s", qname, qparent, bounds), false, SPI_OK_ANY);
+	spi_exec(psprintf("INSERT INTO %s (%s) SELECT %s FROM %s", qparent, cols, cols, stash),
+			 false, SPI_OK_ANY);
+	spi_exec(psprintf("DROP TABLE %s", stash), false, SPI_OK_ANY);
+	return (int64) moved;
+}
+
 /* ---- Creating, dropping, detaching partitions ---- */
 
 static void
@@ -304,6 +342,8 @@ pm_create_partition(PmParent *pp, int64 lo, int64 hi, bool rescue, int batch)
 
 	if (!rescue)
 		spi_exec(psprintf("CREATE TABLE %s PARTITION OF %s %s%s", qname, qparent, bounds, tblspc), false, SPI_OK_ANY);
+	else if (cache_citus_relation(pp->relid) || cache_citus_relation(pp->defpart))
+		moved = pm_move_rows_citus(pp, qname, qparent, bounds, lo, hi);
 	else
 	{
 		spi_exec(psprintf("CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS "

@@ -177,4 +177,7 @@ extern int64	pm_retention_cutoff(const PmParent *pp, const PmConfig *cfg);
 extern void	pm_run(List *configs, PmRunResult *res);
 extern List *pm_configs_to_maintain(Oid parent);
 
+/* partman_maint.c: ERROR unless this node may change a Citus parent */
+extern void pm_check_citus_coordinator(const PmParent *pp);
+
 #endif							/* COGNOMEGA_PARTMAN_INT_H */

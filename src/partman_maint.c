@@ -87,6 +87,33 @@ pm_apply_retention(PmParent *pp, int64 cutoff, bool keep_table)
 	pp->nparts = kept;
 }
 
+/*
+ * Citus (docs/scale-out.md): a distributed parent's partitions are created,
+ * dropped and filled through the coordinator, where its maintenance runs.
+ * There, the transaction's multi-shard commands run over one connection
+ * per node (citus.multi_shard_modify_mode = sequential, for the rest of the
+ * transaction): Citus refuses to distribute a new partition in a
+ * transaction that ran a parallel multi-shard query, such as the probe of
+ * the default partition.
+ */
+void
+pm_check_citus_coordinator(const PmParent *pp)
+{
+	bool		isnull;
+
+	if (!cache_citus_relation(pp->relid))
+		return;
+	if (spi_exec("SELECT pg_catalog.citus_is_coordinator()", true, SPI_OK_SELECT) == 1 &&
+		!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("\"%s\" is a Citus table and this node is not the Citus coordinator",
+						pp->relname),
+				 errdetail("The partitions of a Citus table are created, dropped and filled through the coordinator, where its maintenance runs.")));
+	spi_exec("SELECT pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true)",
+			 false, SPI_OK_SELECT);
+}
+
 /* ---- Maintaining one parent ---- */
 
 Timestamp
@@ -294,21 +321,12 @@ pm_maintain_one(void *arg)
 	Timestamp	now_local;
 	bool		create,
 				move,
-				retain,
-				isnull;
+				retain;
 	char	   *why;
 
 	pm_lock_parent(cfg->parent);
 	pm_open_parent(cfg->parent, ShareUpdateExclusiveLock, cfg->zone, false, pp);
-	/* Citus (docs/scale-out.md): a distributed parent's DDL runs on the coordinator */
-	if (cache_citus_relation(cfg->parent) &&
-		spi_exec("SELECT pg_catalog.citus_is_coordinator()", true, SPI_OK_SELECT) == 1 &&
-		!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("\"%s\" is a Citus table and this node is not the Citus coordinator",
-						pp->relname),
-				 errdetail("The partitions of a Citus table are created and dropped through the coordinator, where its maintenance runs.")));
+	pm_check_citus_coordinator(pp);
 	pm_classify_interval(&cfg->interval, pp->keytype, &pp->unit, &pp->step);
 	now_local = pm_now_local(pp);
 	m->now_slot = pm_to_raw(pp, pm_slot_start(pp, now_local, 0));

@@ -238,6 +238,16 @@ my %odd = (
 	'name[]' => [
 		[ 'NULL', 'NULL' ], [ 'empty', q{'{}'} ], [ '{NULL}', q{'{NULL}'} ],
 		[ '2-D', q{'{{a},{b}}'} ], [ '10000', q{array_fill('a'::name, ARRAY[10000])} ] ],
+	'text[]' => [
+		[ 'NULL', 'NULL' ], [ 'empty', q{'{}'} ], [ '{NULL}', q{'{NULL}'} ],
+		[ 'six NULLs', q{'{NULL,NULL,NULL,NULL,NULL,NULL}'} ],
+		[ 'unknown zone', q{'{Mars/Olympus,"ISO, MDY",postgres,1,hex,C}'} ],
+		[ 'bad DateStyle', q{'{UTC,nonsense,postgres,1,hex,C}'} ],
+		[ 'bad digits', q{'{UTC,"ISO, MDY",postgres,99,hex,C}'} ],
+		[ 'bad locale', q{'{UTC,"ISO, MDY",postgres,1,hex,xx_NOPE}'} ],
+		[ '2-D', q{'{{UTC,"ISO, MDY",postgres},{1,hex,C}}'} ],
+		[ 'seven', q{'{UTC,"ISO, MDY",postgres,1,hex,C,x}'} ],
+		[ '10000', q{array_fill('UTC'::text, ARRAY[10000])} ] ],
 	'boolean[]' => [
 		[ 'NULL', 'NULL' ], [ 'empty', q{'{}'} ], [ '{NULL}', q{'{NULL}'} ],
 		[ '2-D', q{'{{t},{f}}'} ] ],
@@ -287,6 +297,7 @@ my %base_by_name = (
 	cur => '2', prev => '1', span => q{'1 second'}, concurrently => 'true',
 	depends_on => q{'{}'}, ttl => 'NULL', start_at => 'NULL', retention => 'NULL',
 	retention_keep_table => 'false',
+	settings => q{'{UTC,"ISO, MDY",postgres,1,hex,C}'},
 );
 # create_parent's parent must be eligible for the other odd values to
 # count: the matrix runs once per key type (timestamptz, timestamp, date)

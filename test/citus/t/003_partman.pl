@@ -1,9 +1,8 @@
 # Partition management on a distributed partitioned table (ai_agent_analytics
-# after cognomega.distribute()): create ahead and retention work as on one
-# node (Citus distributes the new partitions and drops the shards of the
-# old); the default-partition rescue refuses clearly (WARNING, last_error,
-# 0A000 from partition_data) and the by-hand move is tested.  Maintenance
-# of a Citus parent runs on the coordinator only.
+# after cognomega.distribute()): create ahead, retention and the
+# default-partition rescue (run_maintenance and partition_data) work as on
+# one node (Citus distributes the new partitions and drops the shards of the
+# old).  Maintenance of a Citus parent runs on the coordinator only.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -54,42 +53,38 @@ $coord->safe_psql('postgres', q{INSERT INTO ai_agent_analytics (agent_id, period
 	SELECT gen_random_uuid(), 'day', '2031-06-15'::timestamptz + i * interval '1 minute' FROM generate_series(1, 50) i});
 is($coord->safe_psql('postgres', q{SELECT rows_in_default FROM cognomega.partition_status WHERE parent = 'ai_agent_analytics'::regclass}),
 	'50', '50 rows in the default');
-my ($rc, $mout, $merr) = $coord->psql('postgres', q{SELECT action, partition FROM cognomega.run_maintenance('ai_agent_analytics')});
-note "rc=$rc out=$mout err=$merr";
-my $left = $coord->safe_psql('postgres', q{SELECT count(*) FROM ai_agent_analytics_default});
-# the rows are in the default's shards: maintenance sees them (it used to
-# probe the coordinator's empty local table and report nothing) and
-# refuses to move them, clearly
-like($merr, qr/WARNING:  partition maintenance of ai_agent_analytics: rows not moved out of the default partition: table "ai_agent_analytics" is distributed by Citus/,
-	'the rescue says why the rows stay (WARNING)');
-is($left, '50', 'the rows stay in the default');
-like($coord->safe_psql('postgres', q{SELECT last_error FROM cognomega.part_config WHERE parent = 'ai_agent_analytics'::regclass}),
-	qr/distributed by Citus/, 'last_error says why');
-my ($prc, $pout, $perr) = $coord->psql('postgres', "\\set VERBOSITY verbose\nSELECT cognomega.partition_data('ai_agent_analytics')");
-like($perr, qr/ERROR:  0A000: rows not moved out of the default partition: table "ai_agent_analytics" is distributed by Citus/,
-	'partition_data: 0A000, not 0 rows');
-is($coord->safe_psql('postgres', q{SELECT count(*) FROM ai_agent_analytics WHERE created_at >= '2031-06-15'}), '50',
-	'no row lost');
-
-# the documented workaround (docs/scale-out.md): move them by hand
-$coord->safe_psql('postgres', q{
-BEGIN;
-SET LOCAL citus.multi_shard_modify_mode = 'sequential';
-CREATE TEMP TABLE rescue AS SELECT * FROM ai_agent_analytics_default
-	WHERE created_at >= '2031-06-01' AND created_at < '2031-07-01';
-DELETE FROM ai_agent_analytics_default WHERE created_at >= '2031-06-01' AND created_at < '2031-07-01';
-CREATE TABLE ai_agent_analytics_p20310601 PARTITION OF ai_agent_analytics
-	FOR VALUES FROM ('2031-06-01') TO ('2031-07-01');
-INSERT INTO ai_agent_analytics SELECT * FROM rescue;
-COMMIT;
-});
+my $mout = $coord->safe_psql('postgres', q{SELECT action, partition FROM cognomega.run_maintenance('ai_agent_analytics')});
+note $mout;
+like($mout, qr/^moved 50 rows\|ai_agent_analytics_p20310601$/m, 'run_maintenance moves the 50 rows, says so');
+is($coord->safe_psql('postgres', q{SELECT count(*) FROM ai_agent_analytics_default}), '0', 'the default is empty');
 is($coord->safe_psql('postgres', q{SELECT rows_in_default FROM cognomega.partition_status WHERE parent = 'ai_agent_analytics'::regclass}),
-	'0', 'by hand: the default is empty');
-is($coord->safe_psql('postgres', q{SELECT count(*) FROM ai_agent_analytics_p20310601}), '50',
-	'by hand: the rows are in their partition');
+	'0', 'partition_status: 0 in the default');
+is($coord->safe_psql('postgres', q{SELECT count(*) FROM ai_agent_analytics_p20310601}), '50', 'the rows are in their partition');
 is($coord->safe_psql('postgres', q{SELECT count(*) FROM pg_dist_partition WHERE logicalrelid = 'ai_agent_analytics_p20310601'::regclass}),
-	'1', 'by hand: the new partition is distributed');
+	'1', 'the new partition is distributed');
+is($coord->safe_psql('postgres', q{SELECT count(*) FROM pg_class WHERE relname LIKE '%rescue%'}), '0',
+	'no stash table left');
+is($workers[1]->safe_psql('postgres', q{SELECT count(*) FROM ai_agent_analytics WHERE created_at >= '2031-06-15'}), '50',
+	'a worker reads the 50 rows');
 
+# partition_data: the same, returning the count, in the caller's transaction
+$coord->safe_psql('postgres', q{INSERT INTO ai_agent_analytics (agent_id, period, created_at)
+	SELECT gen_random_uuid(), 'day', '2032-03-15'::timestamptz + i * interval '1 day' FROM generate_series(1, 30) i});
+is($coord->safe_psql('postgres', q{BEGIN; SELECT cognomega.partition_data('ai_agent_analytics'); ROLLBACK;}), '30',
+	'partition_data moves 30 rows (then rolled back)');
+is($coord->safe_psql('postgres', q{SELECT count(*) FROM ai_agent_analytics_default}), '30', 'rolled back: the rows are in the default');
+is($coord->safe_psql('postgres', q{SELECT count(*) FROM pg_class WHERE relname LIKE 'ai_agent_analytics_p2032%'}), '0',
+	'rolled back: no partition');
+is($coord->safe_psql('postgres', q{SELECT cognomega.partition_data('ai_agent_analytics')}), '30', 'partition_data moves 30 rows');
+is($coord->safe_psql('postgres', q{SELECT count(*) FROM ai_agent_analytics WHERE created_at >= '2032-03-01'}), '30', 'no row lost');
+is($coord->safe_psql('postgres', q{SELECT count(*) FROM ai_agent_analytics_default}), '0', 'the default is empty again');
+is($coord->safe_psql('postgres', q{
+SELECT count(*) FROM cognomega.show_partitions('ai_agent_analytics') s
+WHERE NOT EXISTS (SELECT FROM pg_dist_partition d WHERE d.logicalrelid = s.partition)}), '0',
+	'every partition is distributed');
+my ($prc, $pout, $perr) = $workers[0]->psql('postgres', "\\set VERBOSITY verbose\nSELECT cognomega.partition_data('ai_agent_analytics')");
+like($perr, qr/ERROR:  42704: table "ai_agent_analytics" is not managed by cognomega/,
+	'partition_data on a worker: not managed there (42704)');
 
 # on a worker, a Citus parent is not maintained (its DDL runs through the
 # coordinator): skipped with the reason, whatever registered it there
@@ -101,6 +96,9 @@ if ($workers[0]->safe_psql('postgres', q{SELECT count(*) FROM cognomega.part_con
 	my ($wrc, $wout, $werr) = $workers[0]->psql('postgres', q{SELECT * FROM cognomega.run_maintenance('ai_agent_analytics')});
 	like($werr, qr/skipped: "?ai_agent_analytics"? is a Citus table and this node is not the Citus coordinator/,
 		'worker: the Citus parent is skipped, with the reason');
+	my ($drc, $dout, $derr) = $workers[0]->psql('postgres', "\\set VERBOSITY verbose\nSELECT cognomega.partition_data('ai_agent_analytics')");
+	like($derr, qr/ERROR:  55000: "?ai_agent_analytics"? is a Citus table and this node is not the Citus coordinator/,
+		'worker: partition_data refuses (55000)');
 }
 else
 {
