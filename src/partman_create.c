@@ -285,6 +285,8 @@ pm_move_rows_citus(const PmParent *pp, const char *qname, const char *qparent,
 	Datum		values[2];
 	uint64		moved;
 
+	MemoryContext cxt = CurrentMemoryContext;
+
 	spi_exec(psprintf("CREATE UNLOGGED TABLE %s (LIKE %s)", stash, qparent), false, SPI_OK_ANY);
 	types[0] = types[1] = pp->keytype;
 	values[0] = pm_datum_from_raw(pp->keytype, lo);
@@ -294,7 +296,32 @@ pm_move_rows_citus(const PmParent *pp, const char *qname, const char *qparent,
 								   "INSERT INTO %s (%s) SELECT %s FROM moved",
 								   def, key, key, cols, stash, cols, cols),
 						  2, types, values, NULL, false, SPI_OK_ANY);
-	spi_exec(psprintf("CREATE TABLE %s PARTITION OF %s %s", qname, qparent, bounds), false, SPI_OK_ANY);
+	PG_TRY();
+	{
+		spi_exec(psprintf("CREATE TABLE %s PARTITION OF %s %s", qname, qparent, bounds), false, SPI_OK_ANY);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		/*
+		 * Citus refuses (with no SQLSTATE of its own) when the caller's
+		 * transaction already ran a multi-shard query in parallel: every
+		 * slot would fail alike, say so as the transaction's state
+		 */
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_INTERNAL_ERROR ||
+			strstr(edata->message, "because a parallel") == NULL)
+			PG_RE_THROW();
+		FlushErrorState();
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("rows of the Citus table \"%s\" cannot be moved in this transaction", pp->relname),
+				 errdetail("Citus: %s.", edata->message),
+				 errhint("Move them in a transaction of their own, or begin it with SET LOCAL citus.multi_shard_modify_mode = 'sequential'.")));
+	}
+	PG_END_TRY();
 	spi_exec(psprintf("INSERT INTO %s (%s) SELECT %s FROM %s", qparent, cols, cols, stash),
 			 false, SPI_OK_ANY);
 	spi_exec(psprintf("DROP TABLE %s", stash), false, SPI_OK_ANY);
@@ -542,6 +569,9 @@ pm_rescue_slot(PmParent *pp, int64 key, int64 cutoff, int batch, StringInfo erro
 
 	if (edata == NULL)
 		return r.next;
+	/* the transaction's state, not the slot's rows: every slot would fail */
+	if (edata->sqlerrcode == ERRCODE_ACTIVE_SQL_TRANSACTION)
+		ReThrowError(edata);
 	pp->actions = list_truncate(pp->actions, nactions);
 	pp->ncreated = ncreated;
 	pp->nmoved = nmoved;

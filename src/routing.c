@@ -16,11 +16,17 @@
  * Before Citus plans such a call, the planner hook below rewrites it into
  * the function's routed twin (cognomega._user_with_apps_routed(id,
  * settings)), distributed the same way, whose last argument holds the
- * caller's settings as constants; the twin applies them for the call (as
- * a function's SET clause would), checks EXECUTE on the public function
- * for the calling role, and runs the public function's code.  Only the
- * statement shapes Citus routes are rewritten (one call in the target
- * list or the FROM list), and only where the Citus library is loaded.
+ * caller's settings as constants; the twin checks EXECUTE on the public
+ * function for the calling role, applies the settings for the call (as a
+ * function's SET clause would) when Citus sent it from another node, and
+ * runs the public function's code.  Run in the caller's own session (not
+ * routed: the key is here, a PL/pgSQL or generic plan that Citus does not
+ * route) it ignores them: the session's current settings are the caller's,
+ * and a kept plan's constants may be older.  Only the statement shapes
+ * Citus routes are rewritten (one call in the target list or the FROM
+ * list), only where the Citus library is loaded, and only for a role that
+ * may execute the twin (a role that may not calls the function as written:
+ * routed, but rendered with the holder's connection settings).
  *
  * A call Citus does not route (inside a transaction block, or one call among
  * many rows of a statement) on a node that does not hold the key asks the
@@ -33,7 +39,8 @@
  * settings (docs/scale-out.md).
  *
  * A statement prepared with the key as a literal (no parameters) is planned
- * once: its routed twin keeps the settings of that moment (docs/scale-out.md).
+ * once and routed each time: its routed twin keeps the settings of that
+ * moment (docs/scale-out.md).
  *
  *-------------------------------------------------------------------------
  */
@@ -170,6 +177,9 @@ routing_rewrite_call(Node *expr)
 
 		if (call->funcid != f->public_oid || !OidIsValid(f->twin_oid))
 			continue;
+		/* a role that may not call the twin calls the function as written */
+		if (pg_proc_aclcheck(f->twin_oid, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
+			return NULL;
 		twin = copyObject(call);
 		twin->funcid = f->twin_oid;
 		twin->funcvariadic = false;
@@ -264,7 +274,8 @@ routing_remote_document(const char *name, Datum *args, text **doc)
 	for (int i = 0; i < lengthof(routing_functions); i++)
 		if (strcmp(routing_functions[i].name, name) == 0)
 			f = &routing_functions[i];
-	if (f == NULL || !f->forced || !OidIsValid(f->twin_oid))
+	if (f == NULL || !f->forced || !OidIsValid(f->twin_oid) ||
+		pg_proc_aclcheck(f->twin_oid, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
 		return false;
 
 	initStringInfo(&sql);
@@ -313,8 +324,25 @@ routing_remote_document(const char *name, Datum *args, text **doc)
 }
 
 /*
- * The routed twins: apply the caller's settings for the call, check the
- * caller may execute the public function, run its code.
+ * Whether this backend runs a call Citus sent from another node (its
+ * internal connections name themselves so, CITUS_APPLICATION_NAME_PREFIX):
+ * there the settings argument is the caller's.  Anywhere else the twin
+ * runs in the caller's own session, whose settings are the current ones,
+ * while the argument may be older: a plan kept by PL/pgSQL or a generic
+ * plan holds the settings of the moment it was planned.
+ */
+static bool
+routing_delegated(void)
+{
+	const char *name = GetConfigOption("application_name", false, false);
+
+	return name != NULL && strncmp(name, "citus_internal gpid=", 20) == 0;
+}
+
+/*
+ * The routed twins: check the caller may execute the public function and
+ * the settings argument, apply it for the call when Citus sent the call
+ * here, run the public function's code.
  */
 static Datum
 routing_call(FunctionCallInfo fcinfo, int which, PGFunction body)
@@ -343,13 +371,14 @@ routing_call(FunctionCallInfo fcinfo, int which, PGFunction body)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("settings must be an array of %d values", (int) ROUTING_NSETTINGS)));
 	for (int i = 0; i < ROUTING_NSETTINGS; i++)
-	{
-		char	   *want;
-
 		if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("setting %s must not be null", routing_settings[i])));
+	for (int i = 0; i < ROUTING_NSETTINGS && routing_delegated(); i++)
+	{
+		char	   *want;
+
 		want = TextDatumGetCString(values[i]);
 		if (strcmp(want, GetConfigOption(routing_settings[i], false, false)) == 0)
 			continue;
