@@ -117,6 +117,7 @@ static const QryDef qry_defs[QRY_NKINDS] = {
 static Oid	qry_schema = InvalidOid;
 static SPIPlanPtr qry_plans[QRY_NKINDS];
 static char *qry_analytics_range = NULL;	/* TopMemoryContext */
+static SPIPlanPtr qry_users_citus = NULL;	/* users_with_apps on Citus */
 static uint32 qry_schema_hash = 0;	/* its syscache hash, for the callback */
 static bool qry_schema_changed = false;
 static bool qry_callbacks_registered = false;
@@ -161,6 +162,9 @@ qry_forget_plans(void)
 	if (qry_analytics_range != NULL)
 		pfree(qry_analytics_range);
 	qry_analytics_range = NULL;
+	if (qry_users_citus != NULL)
+		SPI_freeplan(qry_users_citus);
+	qry_users_citus = NULL;
 }
 
 /* our schema was renamed or dropped (or all caches reset): texts may name it wrongly */
@@ -303,9 +307,8 @@ qry_sql_user_with_apps(const char *s)
 }
 
 /*
- * The documents built over a subquery that reads the tables (a correlated
- * subquery beside a FROM-less one is what Citus cannot push down to the
- * shards), r = (user, apps) made from its row.
+ * The documents built over a subquery that reads the tables, r = (user,
+ * apps) made from its row (over Citus tables: qry_sql_users_with_apps_citus).
  */
 static char *
 qry_sql_users_with_apps(const char *s)
@@ -314,6 +317,35 @@ qry_sql_users_with_apps(const char *s)
 					"%s AS apps FROM %s.users u WHERE u.id" QRY_EQ "ANY ($1)) d "
 					"CROSS JOIN LATERAL (SELECT d.\"user\", d.apps) r",
 					qry_user_apps(s, NULL), s);
+}
+
+/*
+ * users_with_apps over Citus tables: Citus pushes to_json down to the
+ * shards, where their nodes' connections would render the documents with
+ * their own settings.  The rows are brought here instead, typed (the user
+ * row, each app column as an array in document order) by a materialized
+ * CTE that Citus runs as a subplan, and the same documents are built here
+ * with this session's settings.
+ */
+static char *
+qry_sql_users_with_apps_citus(const char *s)
+{
+#define QRY_APP_ORDER " ORDER BY a.created_at DESC NULLS LAST, a.id)"
+	return psprintf("WITH d AS MATERIALIZED (SELECT u.id, u AS \"user\", g.ids, g.titles, g.statuses, g.created "
+					"FROM %s.users u CROSS JOIN LATERAL (SELECT "
+					"pg_catalog.array_agg(a.id" QRY_APP_ORDER " AS ids, "
+					"pg_catalog.array_agg(a.title" QRY_APP_ORDER " AS titles, "
+					"pg_catalog.array_agg(a.status" QRY_APP_ORDER " AS statuses, "
+					"pg_catalog.array_agg(a.created_at" QRY_APP_ORDER " AS created "
+					"FROM %s.generated_apps a WHERE a.user_id" QRY_EQ "u.id) g "
+					"WHERE u.id" QRY_EQ "ANY ($1)) "
+					"SELECT d.id, pg_catalog.to_json(r) FROM d CROSS JOIN LATERAL (SELECT d.\"user\", "
+					"ARRAY(SELECT x FROM (SELECT t.id, t.title, t.status, t.created_at "
+					"FROM ROWS FROM (pg_catalog.unnest(d.ids), pg_catalog.unnest(d.titles), "
+					"pg_catalog.unnest(d.statuses), pg_catalog.unnest(d.created)) WITH ORDINALITY "
+					"t(id, title, status, created_at, o) ORDER BY t.o) x) AS apps) r",
+					s, s);
+#undef QRY_APP_ORDER
 }
 
 static char *
@@ -534,6 +566,17 @@ qry_plan(QryKind kind, Oid nsp)
 		qry_analytics_range = range ? MemoryContextStrdup(TopMemoryContext, range) : NULL;
 	}
 	return plan;
+}
+
+/* users_with_apps' kept plan over Citus tables (qry_sql_users_with_apps_citus) */
+static SPIPlanPtr
+qry_users_citus_plan(Oid nsp)
+{
+	if (qry_users_citus == NULL)
+		qry_users_citus = spi_keep_plan(SPI_prepare(qry_sql_users_with_apps_citus(qry_schema_name(nsp)),
+													1, (Oid *) qry_defs[QRY_USERS_WITH_APPS].argtypes),
+										"users_with_apps");
+	return qry_users_citus;
 }
 
 /* ---- cache ---- */
@@ -1037,7 +1080,8 @@ qry_users_from_cache(QryUserEntry **order, int n, Oid nsp)
 
 /* one query for every unresolved id; fills their documents */
 static void
-qry_users_compute(HTAB *htab, QryUserEntry **order, int n, int misses, Oid nsp)
+qry_users_compute(HTAB *htab, QryUserEntry **order, int n, int misses, Oid nsp,
+				  bool citus)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	Datum	   *ids = palloc(sizeof(Datum) * misses);
@@ -1053,7 +1097,8 @@ qry_users_compute(HTAB *htab, QryUserEntry **order, int n, int misses, Oid nsp)
 	args[0] = PointerGetDatum(arr);
 
 	spi_connect();
-	ret = SPI_execute_plan(qry_plan(QRY_USERS_WITH_APPS, nsp), args, NULL, false, 0);
+	ret = SPI_execute_plan(citus ? qry_users_citus_plan(nsp) : qry_plan(QRY_USERS_WITH_APPS, nsp),
+						   args, NULL, false, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "users_with_apps: unexpected SPI result %s",
 			 SPI_result_code_string(ret));
@@ -1103,18 +1148,19 @@ qry_users_with_apps(ArrayType *ids, ReturnSetInfo *rsinfo)
 	bool		as_jsonb;
 	TimestampTz fence = 0;
 	HTAB	   *htab = qry_distinct_ids(ids, &order, &n);
+	QryCitus	placement;
 
 	qry_deps(QRY_USERS_WITH_APPS, nsp, deps);
 	if (n == 0)
 		return;
-	cached = qry_cache_ok(QRY_USERS_WITH_APPS, deps,
-						  qry_citus_placement(QRY_USERS_WITH_APPS, deps, NULL));
+	placement = qry_citus_placement(QRY_USERS_WITH_APPS, deps, NULL);
+	cached = qry_cache_ok(QRY_USERS_WITH_APPS, deps, placement);
 	misses = cached ? qry_users_from_cache(order, n, nsp) : n;
 	if (misses > 0)
 	{
 		if (cached)
 			fence = cache_fence();
-		qry_users_compute(htab, order, n, misses, nsp);
+		qry_users_compute(htab, order, n, misses, nsp, placement != QRY_CITUS_NONE);
 		if (cached)
 			qry_users_store(order, n, nsp, deps, fence);
 	}

@@ -35,4 +35,10 @@ unlike($err, qr/XX000/, 'no XX000 (internal error) reported');
 ok($rc != 0 || $out[1] eq '20',
 	'either partition_data fails with an error or it moves the 20 rows (it returned ' . ($out[1] // '?')
 	  . ', the default still holds ' . ($out[-1] // '?') . ')');
+like($err, qr/ERROR:  25001: rows of the Citus table "ai_agent_analytics" cannot be moved in this transaction/,
+	'partition_data fails with 25001, naming the transaction');
+like($err, qr/HINT:  Move them in a transaction of their own/, 'with a hint');
+is($coord->safe_psql('postgres', 'SELECT count(*) FROM ai_agent_analytics_default'), '20', 'the 20 rows stay');
+is($coord->safe_psql('postgres', q{BEGIN; SELECT cognomega.partition_data('ai_agent_analytics'); COMMIT;}), '20',
+	'in a transaction of its own: 20 rows moved');
 done_testing();
