@@ -118,6 +118,9 @@ static Oid	qry_schema = InvalidOid;
 static SPIPlanPtr qry_plans[QRY_NKINDS];
 static char *qry_analytics_range = NULL;	/* TopMemoryContext */
 static SPIPlanPtr qry_users_citus = NULL;	/* users_with_apps on Citus */
+static SPIPlanPtr qry_overview_rows = NULL;	/* user_agents_overview off the holder */
+static SPIPlanPtr qry_overview_render = NULL;
+static Oid	qry_overview_agents_type = InvalidOid;
 static uint32 qry_schema_hash = 0;	/* its syscache hash, for the callback */
 static bool qry_schema_changed = false;
 static bool qry_callbacks_registered = false;
@@ -165,6 +168,12 @@ qry_forget_plans(void)
 	if (qry_users_citus != NULL)
 		SPI_freeplan(qry_users_citus);
 	qry_users_citus = NULL;
+	if (qry_overview_rows != NULL)
+		SPI_freeplan(qry_overview_rows);
+	qry_overview_rows = NULL;
+	if (qry_overview_render != NULL)
+		SPI_freeplan(qry_overview_render);
+	qry_overview_render = NULL;
 }
 
 /* our schema was renamed or dropped (or all caches reset): texts may name it wrongly */
@@ -323,29 +332,22 @@ qry_sql_users_with_apps(const char *s)
  * users_with_apps over Citus tables: Citus pushes to_json down to the
  * shards, where their nodes' connections would render the documents with
  * their own settings.  The rows are brought here instead, typed (the user
- * row, each app column as an array in document order) by a materialized
- * CTE that Citus runs as a subplan, and the same documents are built here
- * with this session's settings.
+ * row, the apps' rows as an array in document order) by a materialized
+ * CTE that Citus runs as a subplan (over many shards: = ANY), and the same
+ * documents are built here with this session's settings.
  */
 static char *
 qry_sql_users_with_apps_citus(const char *s)
 {
-#define QRY_APP_ORDER " ORDER BY a.created_at DESC NULLS LAST, a.id)"
-	return psprintf("WITH d AS MATERIALIZED (SELECT u.id, u AS \"user\", g.ids, g.titles, g.statuses, g.created "
-					"FROM %s.users u CROSS JOIN LATERAL (SELECT "
-					"pg_catalog.array_agg(a.id" QRY_APP_ORDER " AS ids, "
-					"pg_catalog.array_agg(a.title" QRY_APP_ORDER " AS titles, "
-					"pg_catalog.array_agg(a.status" QRY_APP_ORDER " AS statuses, "
-					"pg_catalog.array_agg(a.created_at" QRY_APP_ORDER " AS created "
-					"FROM %s.generated_apps a WHERE a.user_id" QRY_EQ "u.id) g "
-					"WHERE u.id" QRY_EQ "ANY ($1)) "
+	return psprintf("WITH d AS MATERIALIZED (SELECT u.id, u AS \"user\", (SELECT "
+					"pg_catalog.array_agg(a ORDER BY a.created_at DESC NULLS LAST, a.id) "
+					"FROM %s.generated_apps a WHERE a.user_id" QRY_EQ "u.id) AS apps "
+					"FROM %s.users u WHERE u.id" QRY_EQ "ANY ($1)) "
 					"SELECT d.id, pg_catalog.to_json(r) FROM d CROSS JOIN LATERAL (SELECT d.\"user\", "
-					"ARRAY(SELECT x FROM (SELECT t.id, t.title, t.status, t.created_at "
-					"FROM ROWS FROM (pg_catalog.unnest(d.ids), pg_catalog.unnest(d.titles), "
-					"pg_catalog.unnest(d.statuses), pg_catalog.unnest(d.created)) WITH ORDINALITY "
-					"t(id, title, status, created_at, o) ORDER BY t.o) x) AS apps) r",
+					"ARRAY(SELECT x FROM (SELECT a.id, a.title, a.status, a.created_at "
+					"FROM pg_catalog.unnest(d.apps) WITH ORDINALITY a "
+					"ORDER BY a.ordinality) x) AS apps) r",
 					s, s);
-#undef QRY_APP_ORDER
 }
 
 static char *
@@ -365,6 +367,42 @@ qry_sql_user_agents_overview(const char *s)
 					"ORDER BY g.created_at DESC NULLS LAST, g.id) x) AS agents) r "
 					"WHERE u.id" QRY_EQ "$1", s, s, s);
 }
+
+/*
+ * user_agents_overview on a Citus node that does not hold the user (its
+ * twin cannot be force-delegated: docs/scale-out.md), in two steps so that
+ * the document is rendered here, with this session's settings, and not on
+ * the holder by Citus's connection: the holder returns typed values (the
+ * agents' rows and their counts as arrays in document order), then a
+ * query that reads no table builds the same document from them.
+ */
+static char *
+qry_sql_overview_rows(const char *s)
+{
+#define QRY_AGENT_ORDER " ORDER BY (x.g).created_at DESC NULLS LAST, (x.g).id)"
+	return psprintf("SELECT y.agents, y.pendings, y.in_progress FROM %s.users u CROSS JOIN LATERAL (SELECT "
+					"pg_catalog.array_agg(x.g" QRY_AGENT_ORDER " AS agents, "
+					"pg_catalog.array_agg(x.pending" QRY_AGENT_ORDER " AS pendings, "
+					"pg_catalog.array_agg(x.in_progress" QRY_AGENT_ORDER " AS in_progress "
+					"FROM (SELECT g, c.pending, c.in_progress "
+					"FROM %s.ai_agents g CROSS JOIN LATERAL (SELECT "
+					"pg_catalog.count(*) FILTER (WHERE t.status" QRY_EQ "'pending') AS pending, "
+					"pg_catalog.count(*) FILTER (WHERE t.status" QRY_EQ "'in_progress') AS in_progress "
+					"FROM %s.ai_agent_tasks t WHERE t.agent_id" QRY_EQ "g.id "
+					"AND t.status" QRY_EQ "ANY ('{pending,in_progress}'::pg_catalog.text[])) c "
+					"WHERE g.user_id" QRY_EQ "u.id AND g.user_id" QRY_EQ "$1 "
+					"AND g.status" QRY_EQ "'active') x) y WHERE u.id" QRY_EQ "$1",
+					s, s, s);
+#undef QRY_AGENT_ORDER
+}
+
+static const char qry_sql_overview_render[] =
+"SELECT pg_catalog.to_json(r) FROM (SELECT $1 AS user_id, "
+"ARRAY(SELECT x FROM (SELECT g.id, g.name, g.type, g.status, g.created_at, "
+"c.pending, c.in_progress FROM pg_catalog.unnest($2) WITH ORDINALITY g "
+"JOIN ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4)) "
+"WITH ORDINALITY c(pending, in_progress, o) ON c.o OPERATOR(pg_catalog.=) g.ordinality "
+"ORDER BY g.ordinality) x) AS agents) r";
 
 /*
  * The range [lo, hi) that the range partitions of ai_agent_analytics cover,
@@ -566,6 +604,51 @@ qry_plan(QryKind kind, Oid nsp)
 		qry_analytics_range = range ? MemoryContextStrdup(TopMemoryContext, range) : NULL;
 	}
 	return plan;
+}
+
+/*
+ * user_agents_overview off the holder (qry_sql_overview_rows, then
+ * qry_sql_overview_render); NULL when the user does not exist.  Inside
+ * SPI_connect.
+ */
+static Datum
+qry_overview_elsewhere(Oid nsp, Datum *args, bool *isnull)
+{
+	Datum		vals[4];
+	bool		nulls[4];
+	char		nullflags[4];
+	int			ret;
+
+	if (qry_overview_rows == NULL)
+		qry_overview_rows = spi_keep_plan(SPI_prepare(qry_sql_overview_rows(qry_schema_name(nsp)),
+													  1, (Oid *) qry_defs[QRY_USER_AGENTS_OVERVIEW].argtypes),
+										  "user_agents_overview");
+	ret = SPI_execute_plan(qry_overview_rows, args, NULL, false, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "user_agents_overview: unexpected SPI result %s", SPI_result_code_string(ret));
+	*isnull = true;
+	if (SPI_processed == 0)
+		return (Datum) 0;
+	vals[0] = args[0];
+	nulls[0] = false;
+	for (int i = 0; i < 3; i++)
+		vals[i + 1] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &nulls[i + 1]);
+	if (qry_overview_render == NULL || qry_overview_agents_type != SPI_gettypeid(SPI_tuptable->tupdesc, 1))
+	{
+		Oid			types[4] = {UUIDOID, SPI_gettypeid(SPI_tuptable->tupdesc, 1), INT8ARRAYOID, INT8ARRAYOID};
+
+		if (qry_overview_render != NULL)
+			SPI_freeplan(qry_overview_render);
+		qry_overview_render = spi_keep_plan(SPI_prepare(qry_sql_overview_render, 4, types),
+											"user_agents_overview");
+		qry_overview_agents_type = types[1];
+	}
+	for (int i = 0; i < 4; i++)
+		nullflags[i] = nulls[i] ? 'n' : ' ';
+	ret = SPI_execute_plan(qry_overview_render, vals, nullflags, true, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "user_agents_overview: unexpected SPI result %s", SPI_result_code_string(ret));
+	return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, isnull);
 }
 
 /* users_with_apps' kept plan over Citus tables (qry_sql_users_with_apps_citus) */
@@ -897,9 +980,12 @@ qry_store(const char *key, text *doc, QryKind kind, const pg_uuid_t *id,
 
 /* ---- single documents ---- */
 
-/* run a one-document query; the result is copied to the caller's context */
+/*
+ * run a one-document query; the result is copied to the caller's context.
+ * elsewhere: on a Citus node that does not hold the key (placement).
+ */
 static text *
-qry_run_one(QryKind kind, Oid nsp, Datum *args)
+qry_run_one(QryKind kind, Oid nsp, Datum *args, bool elsewhere)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	text	   *result = NULL;
@@ -908,6 +994,14 @@ qry_run_one(QryKind kind, Oid nsp, Datum *args)
 	int			ret;
 
 	spi_connect();
+	if (elsewhere && kind == QRY_USER_AGENTS_OVERVIEW)
+	{
+		d = qry_overview_elsewhere(nsp, args, &isnull);
+		if (!isnull)
+			result = qry_text_copy(d, cxt);
+		SPI_finish();
+		return result;
+	}
 	ret = SPI_execute_plan(qry_plan(kind, nsp), args, NULL, false, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "%s: unexpected SPI result %s", qry_defs[kind].name,
@@ -957,7 +1051,7 @@ qry_document(QryKind kind, const pg_uuid_t *id, Datum *args, const char *key_ext
 			return qry_is_null_doc(doc) ? NULL : doc;
 		fence = cache_fence();
 	}
-	doc = qry_run_one(kind, nsp, args);
+	doc = qry_run_one(kind, nsp, args, placement == QRY_CITUS_ELSEWHERE);
 	if (cached)
 		qry_store(key, doc, kind, id, deps, qry_defs[kind].ndeps, fence);
 	return doc;

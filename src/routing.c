@@ -34,9 +34,9 @@
  * user_with_apps and agent_analytics are force-delegated, so Citus routes
  * them there too, the holder taking part in the transaction.  The twin of
  * user_agents_overview is not: Citus refuses a force-delegated function
- * whose queries join a reference table (ai_agent_tasks), so such a call
- * runs its query here and the holder renders it with its own connection's
- * settings (docs/scale-out.md).
+ * whose queries join a reference table (ai_agent_tasks); such a call reads
+ * typed rows from the holder and renders the document here
+ * (qry_overview_elsewhere in queries.c).
  *
  * A statement prepared with the key as a literal (no parameters) is planned
  * once and routed each time: its routed twin keeps the settings of that

@@ -49,12 +49,12 @@ RETURNS json
 LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED
 AS 'MODULE_PATHNAME', 'cognomega_agent_analytics_routed';
 
--- On a Citus worker, where setup() never ran: the schema whose users table
--- is hash-distributed with its generated_apps colocated, as distribute()
--- leaves them (the one the distributed user_with_apps is colocated with,
--- when several schemas qualify).  Read from the Citus metadata, which the
--- coordinator changes in the distributing transaction: nothing to undo on
--- the workers when it rolls back.
+-- On a Citus worker, where setup() never ran: the schema holding the
+-- reference table cognomega_app_schema that distribute() creates there.
+-- Read from the Citus metadata, which the coordinator changes in the
+-- distributing transaction: nothing to undo on the workers when it rolls
+-- back, and no guess from colocation (another schema's users table may
+-- share the platform's colocation group).
 CREATE FUNCTION cognomega._citus_app_schema()
 RETURNS name
 LANGUAGE plpgsql STABLE
@@ -68,17 +68,11 @@ BEGIN
 	END IF;
 	EXECUTE $q$
 		SELECT n.nspname
-		  FROM pg_dist_partition pu
-		  JOIN pg_class cu ON cu.oid = pu.logicalrelid AND cu.relname = 'users'
-		  JOIN pg_namespace n ON n.oid = cu.relnamespace
-		  JOIN pg_class ca ON ca.relnamespace = cu.relnamespace AND ca.relname = 'generated_apps'
-		  JOIN pg_dist_partition pa ON pa.logicalrelid = ca.oid AND pa.colocationid = pu.colocationid
-		 WHERE pu.partmethod = 'h'
-		 ORDER BY EXISTS (SELECT FROM pg_dist_object o
-						   WHERE o.classid = 'pg_proc'::regclass
-							 AND o.objid = 'cognomega.user_with_apps(uuid)'::regprocedure
-							 AND o.colocationid = pu.colocationid) DESC,
-				  n.nspname
+		  FROM pg_dist_partition p
+		  JOIN pg_class c ON c.oid = p.logicalrelid AND c.relname = 'cognomega_app_schema'
+		  JOIN pg_namespace n ON n.oid = c.relnamespace
+		 WHERE p.partmethod = 'n'
+		 ORDER BY n.nspname
 		 LIMIT 1$q$ INTO s;
 	RETURN s;
 END
@@ -297,8 +291,27 @@ BEGIN
 						   t.f, s, t.tab);
 	END LOOP;
 
-	-- the workers find the schema in the Citus metadata
-	-- (cognomega._citus_app_schema), distributed in this transaction
+	-- the workers find the schema by a reference table in it
+	-- (cognomega._citus_app_schema): created here, in this transaction
+	FOR c IN SELECT p.logicalrelid AS rel
+			   FROM pg_dist_partition p JOIN pg_class k ON k.oid = p.logicalrelid
+			  WHERE k.relname = 'cognomega_app_schema'
+				AND k.relnamespace <> (SELECT oid FROM pg_namespace WHERE nspname = s)
+	LOOP
+		EXECUTE format('DROP TABLE %s', c.rel);
+		RETURN NEXT format('dropped %s: %I is the app schema now', c.rel, s);
+	END LOOP;
+	rel := to_regclass(format('%I.%I', s, 'cognomega_app_schema'));
+	IF rel IS NULL THEN
+		EXECUTE format('CREATE TABLE %I.cognomega_app_schema (note text)', s);
+		EXECUTE format('COMMENT ON TABLE %I.cognomega_app_schema IS %L', s,
+					   'made by cognomega.distribute(): the Citus workers find the platform''s schema by this reference table; keep it');
+		rel := format('%I.%I', s, 'cognomega_app_schema')::regclass;
+	END IF;
+	IF NOT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = rel) THEN
+		PERFORM create_reference_table(rel);
+		RETURN NEXT format('made %s a reference table: the workers find the app schema by it', rel);
+	END IF;
 END
 $distribute$;
 

@@ -69,7 +69,8 @@ like($lines, qr/^made public\.ai_agent_tasks a reference table/m, 'tasks: refere
 like($lines, qr/^distributed public\.ai_agent_analytics by agent_id \(4 shards, its own colocation group\)$/m,
 	'analytics by agent');
 like($lines, qr/^distributed function cognomega\.user_with_apps\(uuid\)/m, 'user_with_apps distributed');
-unlike($lines, qr/worker/, 'nothing written on the workers (they read the Citus metadata)');
+unlike($lines, qr/ on worker /, 'nothing written on the workers (they read the Citus metadata)');
+like($lines, qr/^made public\.cognomega_app_schema a reference table/m, 'the marker of the app schema');
 is($workers[0]->safe_psql('postgres', 'SELECT cognomega.app_schema()'), 'public',
 	'a worker knows the app schema');
 is($coord->safe_psql('postgres', 'SELECT count(*) FROM cognomega.distribute()'), '0',

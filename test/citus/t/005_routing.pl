@@ -78,8 +78,6 @@ for my $f (sort keys %call)
 			is($n->safe_psql('postgres', "$S PREPARE p(uuid) AS SELECT $prep;"
 				  . join('', map { "EXECUTE p('$key');" } 1 .. 7)),
 				join("\n", ($want) x 7), "$f($i) on $where: prepared, 7 executions");
-			# user_agents_overview is routed at the top level only (docs/scale-out.md)
-			next if $f eq 'user_agents_overview' && $n != $h;
 			is($n->safe_psql('postgres', "$S BEGIN; SELECT $c; COMMIT;"), $want,
 				"$f($i) on $where: in a transaction block");
 			(my $rows = $c) =~ s/'([0-9a-f-]{36})'/k/;
