@@ -154,26 +154,24 @@ typedef struct QryUserEntry
 /* ---- plans ---- */
 
 static void
+qry_free_plan(SPIPlanPtr *plan)
+{
+	if (*plan != NULL)
+		SPI_freeplan(*plan);
+	*plan = NULL;
+}
+
+static void
 qry_forget_plans(void)
 {
 	for (int i = 0; i < QRY_NKINDS; i++)
-	{
-		if (qry_plans[i] != NULL)
-			SPI_freeplan(qry_plans[i]);
-		qry_plans[i] = NULL;
-	}
+		qry_free_plan(&qry_plans[i]);
 	if (qry_analytics_range != NULL)
 		pfree(qry_analytics_range);
 	qry_analytics_range = NULL;
-	if (qry_users_citus != NULL)
-		SPI_freeplan(qry_users_citus);
-	qry_users_citus = NULL;
-	if (qry_overview_rows != NULL)
-		SPI_freeplan(qry_overview_rows);
-	qry_overview_rows = NULL;
-	if (qry_overview_render != NULL)
-		SPI_freeplan(qry_overview_render);
-	qry_overview_render = NULL;
+	qry_free_plan(&qry_users_citus);
+	qry_free_plan(&qry_overview_rows);
+	qry_free_plan(&qry_overview_render);
 }
 
 /* our schema was renamed or dropped (or all caches reset): texts may name it wrongly */
@@ -637,8 +635,7 @@ qry_overview_elsewhere(Oid nsp, Datum *args, bool *isnull)
 	{
 		Oid			types[4] = {UUIDOID, SPI_gettypeid(SPI_tuptable->tupdesc, 1), INT8ARRAYOID, INT8ARRAYOID};
 
-		if (qry_overview_render != NULL)
-			SPI_freeplan(qry_overview_render);
+		qry_free_plan(&qry_overview_render);
 		qry_overview_render = spi_keep_plan(SPI_prepare(qry_sql_overview_render, 4, types),
 											"user_agents_overview");
 		qry_overview_agents_type = types[1];
