@@ -274,7 +274,7 @@ pm_move_rows(const PmParent *pp, const char *newrel, int64 lo, int64 hi, int bat
  */
 static int64
 pm_move_rows_citus(const PmParent *pp, const char *qname, const char *qparent,
-				   const char *bounds, int64 lo, int64 hi)
+				   const char *bounds, const char *tblspc, int64 lo, int64 hi)
 {
 	char	   *cols = pm_column_list(pp);
 	char	   *def = pm_qualified(get_namespace_name(get_rel_namespace(pp->defpart)),
@@ -298,7 +298,8 @@ pm_move_rows_citus(const PmParent *pp, const char *qname, const char *qparent,
 						  2, types, values, NULL, false, SPI_OK_ANY);
 	PG_TRY();
 	{
-		spi_exec(psprintf("CREATE TABLE %s PARTITION OF %s %s", qname, qparent, bounds), false, SPI_OK_ANY);
+		spi_exec(psprintf("CREATE TABLE %s PARTITION OF %s %s%s", qname, qparent, bounds, tblspc),
+				 false, SPI_OK_ANY);
 	}
 	PG_CATCH();
 	{
@@ -370,7 +371,7 @@ pm_create_partition(PmParent *pp, int64 lo, int64 hi, bool rescue, int batch)
 	if (!rescue)
 		spi_exec(psprintf("CREATE TABLE %s PARTITION OF %s %s%s", qname, qparent, bounds, tblspc), false, SPI_OK_ANY);
 	else if (cache_citus_relation(pp->relid) || cache_citus_relation(pp->defpart))
-		moved = pm_move_rows_citus(pp, qname, qparent, bounds, lo, hi);
+		moved = pm_move_rows_citus(pp, qname, qparent, bounds, tblspc, lo, hi);
 	else
 	{
 		spi_exec(psprintf("CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
