@@ -348,22 +348,32 @@ qry_sql_users_with_apps_citus(const char *s)
 					s, s);
 }
 
+/*
+ * The user's ($1, u) active agents g with the counts c of their pending and
+ * in_progress tasks, as a FROM .. WHERE clause.
+ */
+static char *
+qry_active_agents(const char *s)
+{
+	return psprintf("FROM %s.ai_agents g CROSS JOIN LATERAL (SELECT "
+					"pg_catalog.count(*) FILTER (WHERE t.status" QRY_EQ "'pending') AS pending, "
+					"pg_catalog.count(*) FILTER (WHERE t.status" QRY_EQ "'in_progress') AS in_progress "
+					"FROM %s.ai_agent_tasks t WHERE t.agent_id" QRY_EQ "g.id "
+					"AND t.status" QRY_EQ "ANY ('{pending,in_progress}'::pg_catalog.text[])) c "
+					"WHERE g.user_id" QRY_EQ "u.id AND g.user_id" QRY_EQ "$1 "
+					"AND g.status" QRY_EQ "'active'",
+					s, s);
+}
+
 static char *
 qry_sql_user_agents_overview(const char *s)
 {
 	return psprintf("SELECT pg_catalog.to_json(r) FROM %s.users u "
 					"CROSS JOIN LATERAL (SELECT u.id AS user_id, "
 					"ARRAY(SELECT x FROM (SELECT g.id, g.name, g.type, g.status, "
-					"g.created_at, c.pending, c.in_progress "
-					"FROM %s.ai_agents g CROSS JOIN LATERAL (SELECT "
-					"pg_catalog.count(*) FILTER (WHERE t.status" QRY_EQ "'pending') AS pending, "
-					"pg_catalog.count(*) FILTER (WHERE t.status" QRY_EQ "'in_progress') AS in_progress "
-					"FROM %s.ai_agent_tasks t WHERE t.agent_id" QRY_EQ "g.id "
-					"AND t.status" QRY_EQ "ANY ('{pending,in_progress}'::pg_catalog.text[])) c "
-					"WHERE g.user_id" QRY_EQ "u.id AND g.user_id" QRY_EQ "$1 "
-					"AND g.status" QRY_EQ "'active' "
+					"g.created_at, c.pending, c.in_progress %s "
 					"ORDER BY g.created_at DESC NULLS LAST, g.id) x) AS agents) r "
-					"WHERE u.id" QRY_EQ "$1", s, s, s);
+					"WHERE u.id" QRY_EQ "$1", s, qry_active_agents(s));
 }
 
 /*
@@ -382,15 +392,9 @@ qry_sql_overview_rows(const char *s)
 					"pg_catalog.array_agg(x.g" QRY_AGENT_ORDER " AS agents, "
 					"pg_catalog.array_agg(x.pending" QRY_AGENT_ORDER " AS pendings, "
 					"pg_catalog.array_agg(x.in_progress" QRY_AGENT_ORDER " AS in_progress "
-					"FROM (SELECT g, c.pending, c.in_progress "
-					"FROM %s.ai_agents g CROSS JOIN LATERAL (SELECT "
-					"pg_catalog.count(*) FILTER (WHERE t.status" QRY_EQ "'pending') AS pending, "
-					"pg_catalog.count(*) FILTER (WHERE t.status" QRY_EQ "'in_progress') AS in_progress "
-					"FROM %s.ai_agent_tasks t WHERE t.agent_id" QRY_EQ "g.id "
-					"AND t.status" QRY_EQ "ANY ('{pending,in_progress}'::pg_catalog.text[])) c "
-					"WHERE g.user_id" QRY_EQ "u.id AND g.user_id" QRY_EQ "$1 "
-					"AND g.status" QRY_EQ "'active') x) y WHERE u.id" QRY_EQ "$1",
-					s, s, s);
+					"FROM (SELECT g, c.pending, c.in_progress %s) x) y "
+					"WHERE u.id" QRY_EQ "$1",
+					s, qry_active_agents(s));
 #undef QRY_AGENT_ORDER
 }
 

@@ -105,8 +105,9 @@ routing_forget(Datum arg, int cacheid, uint32 hashvalue)
 	routing_known = false;
 }
 
-static Oid
-routing_lookup(Oid nsp, const char *name, int nargs, const Oid *argtypes)
+/* OID of function nsp.name(argtypes), InvalidOid when there is none */
+Oid
+routing_function_oid(Oid nsp, const char *name, int nargs, const Oid *argtypes)
 {
 	oidvector  *args = buildoidvector(argtypes, nargs);
 
@@ -140,8 +141,8 @@ routing_lookup_all(void)
 			continue;
 		memcpy(twinargs, f->argtypes, sizeof(Oid) * f->nargs);
 		twinargs[f->nargs] = TEXTARRAYOID;
-		f->public_oid = routing_lookup(nsp, f->name, f->nargs, f->argtypes);
-		f->twin_oid = routing_lookup(nsp, f->twin, f->nargs + 1, twinargs);
+		f->public_oid = routing_function_oid(nsp, f->name, f->nargs, f->argtypes);
+		f->twin_oid = routing_function_oid(nsp, f->twin, f->nargs + 1, twinargs);
 	}
 	routing_known = true;
 }

@@ -13,6 +13,9 @@
 
 #include "fmgr.h"
 
+/* OID of function nsp.name(argtypes), InvalidOid when there is none */
+extern Oid	routing_function_oid(Oid nsp, const char *name, int nargs, const Oid *argtypes);
+
 /* install the planner hook (preloaded only) */
 extern void routing_init(void);
 

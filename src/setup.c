@@ -49,6 +49,7 @@
 #include "cache.h"
 #include "setup.h"
 #include "partman.h"
+#include "routing.h"
 #include "spi_util.h"
 
 /* A column every platform table of that name must have, with its type. */
@@ -692,13 +693,8 @@ static Oid
 setup_citus_schema_function(void)
 {
 	Oid			nsp = get_namespace_oid("cognomega", true);
-	oidvector  *noargs = buildoidvector(NULL, 0);
 
-	if (!OidIsValid(nsp))
-		return InvalidOid;
-	return GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid,
-						   CStringGetDatum("_citus_app_schema"),
-						   PointerGetDatum(noargs), ObjectIdGetDatum(nsp));
+	return OidIsValid(nsp) ? routing_function_oid(nsp, "_citus_app_schema", 0, NULL) : InvalidOid;
 }
 
 static Oid
